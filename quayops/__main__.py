@@ -1,0 +1,3 @@
+from quayops.cli import main
+
+main()

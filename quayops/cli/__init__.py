@@ -1,0 +1,41 @@
+"""The `quayops` command: a thin shell over one library call per command.
+
+Subcommand modules are imported only when their command runs, so `quayops --help` stays fast.
+"""
+
+from __future__ import annotations
+
+import importlib
+
+import click
+
+# command name -> (module, attribute, one-line help shown by `quayops --help`)
+COMMANDS: dict[str, tuple[str, str, str]] = {
+    "config": ("quayops.cli.config", "config", "Create and validate config bundles."),
+    "sim": ("quayops.cli.sim", "sim", "Run the cluster simulator."),
+}
+
+
+class LazyGroup(click.Group):
+    """A click group whose subcommands are imported on first use."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(COMMANDS)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name not in COMMANDS:
+            return None
+        module, attr, _ = COMMANDS[cmd_name]
+        return getattr(importlib.import_module(module), attr)
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        rows = [(name, COMMANDS[name][2]) for name in self.list_commands(ctx)]
+        with formatter.section("Commands"):
+            formatter.write_dl(rows)
+
+
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="quayops")
+def main() -> None:
+    """Operate Red Hat Quay deployed by the Quay Operator: validate, render, install, back up,
+    restore, upgrade and monitor, against OpenShift or the bundled simulator."""
