@@ -15,6 +15,7 @@ from fractions import Fraction
 from types import MappingProxyType
 
 from quayops.config.bundle import Bundle
+from quayops.config.certs import check_key_pair, verify_hostname
 from quayops.config.errors import ConfigLoadError
 from quayops.config.loading import TOP_LEVEL_TYPE, UNMARSHAL_ERRORS, compose_yaml, decode, type_error
 from quayops.errors import QuayopsError
@@ -374,8 +375,6 @@ def check_tls_for(files: Mapping[str, bytes], server_hostname: str, buildman_hos
     cert, key = files.get("ssl.cert"), files.get("ssl.key")
     if not (cert and key):
         return None
-    from quayops.config.certs import check_key_pair, verify_hostname
-
     hosts = [server_hostname] + ([buildman_hostname.split(":")[0]] if buildman_hostname else [])
     for host in hosts:
         err = check_key_pair(cert, key) or verify_hostname(cert, host)

@@ -51,3 +51,41 @@ def buildman_hostname(config: dict) -> str:
     """The config's BUILDMAN_HOSTNAME, or "" (a non-string value panics upstream; treated as unset)."""
     value = config.get("BUILDMAN_HOSTNAME")
     return value if isinstance(value, str) else ""
+
+
+# The Red Hat Quay 3.7 CSV's relatedImages. The digests are PLACEHOLDERS (all zeros), not the
+# published ones; the image repositories are the CSV's.
+PLACEHOLDER_DIGEST = "sha256:" + "0" * 64
+CSV_3_7_RELATED_IMAGES = {
+    "RELATED_IMAGE_COMPONENT_QUAY": f"registry.redhat.io/quay/quay-rhel8@{PLACEHOLDER_DIGEST}",
+    "RELATED_IMAGE_COMPONENT_CLAIR": f"registry.redhat.io/quay/clair-rhel8@{PLACEHOLDER_DIGEST}",
+    "RELATED_IMAGE_COMPONENT_REDIS": f"registry.redhat.io/rhel8/redis-6@{PLACEHOLDER_DIGEST}",
+    "RELATED_IMAGE_COMPONENT_POSTGRES": f"registry.redhat.io/rhel8/postgresql-10@{PLACEHOLDER_DIGEST}",
+}
+
+
+@dataclass(frozen=True)
+class OperatorEnv:
+    """The operator process's settings (main.go and the CSV, operator-facts §14)."""
+
+    quay_version: str = "v3.7.0"
+    # QUAY_DEFAULT_BRANDING; "redhat" switches the base config's titles and logo.
+    branding: str = "redhat"
+    # MY_POD_NAMESPACE and DEV_OPERATOR_ENDPOINT: where the config editor reaches the operator.
+    pod_namespace: str = "openshift-operators"
+    dev_endpoint: str = ""
+    skip_resource_requests: bool = False
+    related_images: tuple[tuple[str, str], ...] = tuple(CSV_3_7_RELATED_IMAGES.items())
+    # The operator's own proxy env, passed on to Quay and Clair.
+    http_proxy: str = ""
+    https_proxy: str = ""
+    no_proxy: str = ""
+
+    @property
+    def service_endpoint(self) -> str:
+        """The `quay-operator-service-endpoint` annotation value."""
+        if self.dev_endpoint:
+            return self.dev_endpoint
+        if self.pod_namespace:
+            return f"http://quay-operator.{self.pod_namespace}.svc.cluster.local:7071"
+        return "http://quay-operator:7071"

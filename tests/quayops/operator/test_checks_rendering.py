@@ -1,7 +1,5 @@
 """Errors raised while rendering: TLS pair vs hosts, volume shrink, image overrides (operator-facts §3.4)."""
 
-import importlib.util
-
 import pytest
 
 from quayops.operator.checks import (
@@ -13,11 +11,6 @@ from quayops.operator.checks import (
 )
 from quayops.operator.defaults import ensure_default_components
 from quayops.operator.platform import Platform
-
-# quayops.config.certs (Go's x509/tls texts) is being written in parallel; re-enable once it lands.
-needs_certs = pytest.mark.skipif(
-    importlib.util.find_spec("quayops.config.certs") is None, reason="quayops.config.certs not there yet"
-)
 
 
 def components(*declared):
@@ -33,14 +26,12 @@ def test_tls_without_pair_is_not_checked():
     assert check_tls_for({"ssl.cert": b"", "ssl.key": b"KEY"}, "quay.example.com", None) is None
 
 
-@needs_certs
 def test_tls_pair_valid_for_server_and_builder_hosts(cert_factory):
     cert, key = cert_factory(sans=["registry.company.com", "builder.company.com"])
     files = {"ssl.cert": cert, "ssl.key": key}
     assert check_tls_for(files, "registry.company.com", "builder.company.com:443") is None
 
 
-@needs_certs
 def test_tls_pair_not_valid_for_server_hostname(cert_factory):
     cert, key = cert_factory(cn="nonexistent.company.com", sans=["nonexistent.company.com"])
     assert check_tls_for({"ssl.cert": cert, "ssl.key": key}, "registry.company.com", None) == (
@@ -49,14 +40,12 @@ def test_tls_pair_not_valid_for_server_hostname(cert_factory):
     )
 
 
-@needs_certs
 def test_tls_pair_not_valid_for_builder_host_without_port(cert_factory):
     cert, key = cert_factory(sans=["registry.company.com"])
     message = check_tls_for({"ssl.cert": cert, "ssl.key": key}, "registry.company.com", "builder.company.com:443")
     assert message.startswith("provided certificate pair not valid for host 'builder.company.com': x509: ")
 
 
-@needs_certs
 def test_tls_key_not_matching_cert(cert_factory):
     cert, _ = cert_factory(sans=["registry.company.com"])
     _, other_key = cert_factory(sans=["registry.company.com"])
