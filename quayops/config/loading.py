@@ -228,7 +228,7 @@ def decode(node: Node, errors: list[str], *, top: bool = False):
     for i, (key, _) in enumerate(pairs):
         for other, _ in pairs[i + 1:]:
             if key.kind == other.kind and key.value == other.value:
-                errors.append(f"line {other.line}: mapping key {_go_quote(other.value)} already defined "
+                errors.append(f"line {other.line}: mapping key {go_quote(other.value)} already defined "
                               f"at line {key.line}")
     if len(errors) > before:
         return {}
@@ -270,7 +270,7 @@ def type_error(node: Node, go_type: str) -> str:
     return f"line {node.line}: cannot unmarshal {node.tag}{shown} into {go_type}"
 
 
-def _go_quote(text: str) -> str:
+def go_quote(text: str) -> str:
     """Go's %#v of a string: double-quoted with Go escapes."""
     escaped = []
     for ch in text:
