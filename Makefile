@@ -23,7 +23,7 @@ system-packages:
 	@bash scripts/system-packages.sh
 
 rehearse: env
-	$(BIN)/python -m quayops.rehearsal --out out
+	$(BIN)/python scripts/rehearse.py --out out
 
 test: env
 	$(BIN)/python -m pytest -q tests

@@ -18,6 +18,7 @@ def dump_yaml(data: object) -> str:
 
     yaml = YAML()
     yaml.default_flow_style = False
+    yaml.width = 4096  # keep long values such as DB_URI on one line
     buf = io.StringIO()
     yaml.dump(data, buf)
     return buf.getvalue()
@@ -48,13 +49,13 @@ def write_new_bundle(
         )
     target.mkdir(parents=True, exist_ok=True)
     (target / "config.yaml").write_text(dump_yaml(spec.config))
-    written = ["config.yaml"]
+    written = [str(target / "config.yaml")]
     for key, content in spec.files.items():
         path = target / key
         path.write_bytes(content)
         if key.endswith(".key"):
             path.chmod(0o600)
-        written.append(key)
+        written.append(str(path))
     registry = registry_manifest(name, namespace, spec.components, bundle_secret)
     # quayregistry.yaml lives beside the bundle but is not part of it
     reg_path = target.parent / f"{target.name}.quayregistry.yaml"

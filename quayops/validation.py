@@ -3,6 +3,7 @@ operator's checks against a QuayRegistry, the guide's advice, and opt-in online 
 
 from __future__ import annotations
 
+import random
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
@@ -14,23 +15,23 @@ from quayops.model.quayregistry import components, minimal_registry
 from quayops.operator.checks import check_registry
 from quayops.operator.components import is_managed
 from quayops.operator.defaults import ensure_default_components
-from quayops.operator.platform import Platform
-from quayops.errors import QuayopsError
+from quayops.operator.platform import OperatorEnv, Platform
+from quayops.operator.rendering.base import FIELD_GROUP_NAMES
+from quayops.operator.rendering.registry import render_registry
 
-# The field group each managed component writes into the final config (operator-facts §6.2): config-tool
-# runs on the final config, so the user's bundle is not judged for groups the operator fills in.
-MANAGED_FIELD_GROUPS = {
-    "clair": "SecurityScanner",
-    "postgres": "Database",
-    "redis": "Redis",
-    "objectstorage": "DistributedStorage",
-    "route": "HostSettings",
-    "mirror": "RepoMirror",
-}
 ASSUMED_REGISTRY = (
     "No QuayRegistry given: checked against the guide's minimal QuayRegistry (4.1), where every "
-    "component is managed. Pass --registry to check your own components."
+    "component is defaulted. Pass --registry to check your own components."
 )
+# What an ObjectBucketClaim would provide offline: valid shapes, so only the user's values are judged.
+PLACEHOLDER_BUCKET = {
+    "BUCKET_HOST": "s3.openshift-storage.svc",
+    "BUCKET_NAME": "quay-datastore-placeholder",
+    "AWS_ACCESS_KEY_ID": "placeholder",
+    "AWS_SECRET_ACCESS_KEY": "placeholder",
+}
+# Files Quay's pod sees in /conf/stack beside config.yaml: the TLS secret and the extra CAs.
+MOUNTED_FILES = ("ssl.cert", "ssl.key")
 
 
 @dataclass
@@ -66,29 +67,39 @@ def validate_bundle(
     related_images: Mapping[str, str] | None = None,
     online: bool = False,
 ) -> ValidationReport:
-    """Run every layer on a bundle and return the report; changes nothing and never raises for bad
-    content (only for programming errors)."""
+    """Run every layer on a bundle and return the report. Changes nothing.
+
+    config-tool judges the config Quay's pod would mount: the user's config.yaml merged with what the
+    operator injects for managed components (operator-facts §6), as Quay validates it at start-up.
+    """
     platform = platform or Platform()
-    result = run_config_tool(bundle)
-    if result.stage == "load":
-        return ValidationReport(stage="load", errors=list(result.findings))
-    config = result.config or {}
+    loaded = run_config_tool(bundle)
+    if loaded.stage == "load":
+        return ValidationReport(stage="load", errors=list(loaded.findings))
+    config = loaded.config or {}
     warnings: list[Finding] = []
     if registry is None:
         registry = minimal_registry()
         warnings.append(Finding("operator", ASSUMED_REGISTRY))
+    registry.setdefault("metadata", {}).setdefault("namespace", "quay-enterprise")
 
-    defaulted = _defaulted_components(registry, bundle, platform)
+    operator_errors = check_registry(registry, bundle, platform=platform, related_images=related_images or {})
+    defaulted = ensure_default_components(
+        components(registry), platform=platform, bundle_has_tls_pair=bundle.has_pair(), strict=False
+    )
+    if operator_errors:
+        # The operator would not render: judge the user's bundle, minus the groups it would fill in.
+        result = loaded
+        filled = {FIELD_GROUP_NAMES[c["kind"]] for c in defaulted if c.get("managed") and c["kind"] in FIELD_GROUP_NAMES}
+        errors = [f for f in result.findings if f.field_group not in filled] + operator_errors
+    else:
+        result = run_config_tool(_final_bundle(registry, bundle, defaulted, platform, related_images))
+        errors = list(result.findings)
+
     managed = {c["kind"]: is_managed(defaulted, c["kind"]) for c in defaulted}
-    filled = {MANAGED_FIELD_GROUPS[k] for k, m in managed.items() if m and k in MANAGED_FIELD_GROUPS}
-    errors = [f for f in result.findings if f.field_group not in filled]
-    errors += check_registry(registry, bundle, platform=platform, related_images=related_images or {})
-    env = {
-        c["kind"]: {e.get("name") for e in ((c.get("overrides") or {}).get("env") or [])}
-        for c in defaulted
-    }
+    env = {c["kind"]: {e.get("name") for e in ((c.get("overrides") or {}).get("env") or [])} for c in defaulted}
     warnings += advise(config, bundle.files, managed=managed, env_overrides=env)
-    report = ValidationReport(stage="validate", errors=errors, warnings=warnings)
+    report = ValidationReport(stage=result.stage, errors=errors, warnings=warnings)
     if online:
         from quayops.config.probes import probe_config
 
@@ -97,12 +108,15 @@ def validate_bundle(
     return report
 
 
-def _defaulted_components(registry: dict, bundle: Bundle, platform: Platform) -> list[dict]:
-    """The components the operator would write back (§2.2); the declared list when defaulting fails
-    (check_registry reports that failure)."""
-    try:
-        return ensure_default_components(
-            components(registry), platform=platform, bundle_has_tls_pair=bundle.has_pair()
-        )
-    except QuayopsError:
-        return components(registry)
+def _final_bundle(registry: dict, bundle: Bundle, defaulted: list[dict], platform: Platform,
+                  related_images: Mapping[str, str] | None) -> Bundle:
+    """The bundle Quay's pod mounts at /conf/stack after the operator renders this registry."""
+    operator = OperatorEnv(related_images=tuple((related_images or {}).items()) or OperatorEnv().related_images)
+    rendered = render_registry(registry, bundle, defaulted, platform=platform, operator=operator, keys=None,
+                               random=random.Random(0), upgrading=False, bucket=PLACEHOLDER_BUCKET)
+    name = registry["metadata"]["name"]
+    secret = next(o for o in rendered.objects
+                  if o["kind"] == "Secret" and o["metadata"]["name"].startswith(f"{name}-quay-config-secret-"))
+    files = {k: v.encode() for k, v in secret["stringData"].items()}
+    files |= {k: v for k, v in bundle.files.items() if k in MOUNTED_FILES or k.startswith("extra_ca_cert")}
+    return Bundle(files=files, source=bundle.source)

@@ -166,7 +166,7 @@ def new(directory, hostname, automation, features, storage, storage_params, db_u
         written, report = write_new_bundle(spec, directory, name=name, namespace=namespace, force=force)
     except (QuayopsError, ValueError) as e:
         _fail_usage(str(e))
-    click.echo(f"wrote {', '.join(written)} in {directory}")
+    click.echo(f"wrote {', '.join(written)}")
     for note in spec.notes:
         click.echo(f"note: {note}")
     data = report.to_dict()

@@ -106,8 +106,15 @@ def new_bundle(
         out.config.update(AUTOMATION)
     if features:
         out.config.update(FEATURES_37)
-        out.notes.append("FEATURE_STORAGE_REPLICATION is on (guide 3.1.5): it needs unmanaged storage, "
-                         "database and Redis on every site (guide 10.2).")
+        if storage == "managed":
+            # an objectstorage key in the bundle while objectstorage is managed is ConfigInvalid (§3.3 rule A)
+            del out.config["FEATURE_STORAGE_REPLICATION"]
+            out.notes.append("FEATURE_STORAGE_REPLICATION (guide 3.1.5) is left out: with managed objectstorage "
+                             "the operator refuses a bundle that holds it (ConfigInvalid); geo-replication needs "
+                             "unmanaged storage (guide 10.2).")
+        else:
+            out.notes.append("FEATURE_STORAGE_REPLICATION is on (guide 3.1.5): geo-replication also needs "
+                             "unmanaged database, Redis and TLS, shared by every site (guide 10.2).")
     if storage != "managed":
         loc, driver, params = STORAGE[storage]
         out.config["DISTRIBUTED_STORAGE_CONFIG"] = {loc: [driver, {**params, **(storage_params or {})}]}
