@@ -1,0 +1,125 @@
+"""Start and stop the simulator in-process: the Store plus its HTTPS API server on 127.0.0.1.
+
+`start_simulator()` returns a handle with a ready `kubernetes` ApiClient; usable as a context manager.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import ssl
+import tempfile
+import threading
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+from aiohttp import web
+
+from simulator.apiserver.app import ApiServer
+from simulator.kubeconfig import CONTEXT, generate_tls, new_token, write_kubeconfig
+from simulator.store import Store
+
+LOOPBACK = "127.0.0.1"
+
+
+class Simulator:
+    """A running simulator. `store` is shared with the HTTP layer (and, later, controllers)."""
+
+    def __init__(self, *, platform: str = "openshift", seed: int | None = None, port: int = 0,
+                 kubeconfig: str | Path | None = None, host: str = LOOPBACK, event_window: int = 50_000) -> None:
+        if host != LOOPBACK:
+            raise ValueError(f"the simulator binds {LOOPBACK} only, not {host!r}")
+        self.store = Store(platform=platform, seed=seed, event_window=event_window)
+        self.token = new_token()
+        self._tls = generate_tls(host)
+        self._host, self._port = host, port
+        self._tmp: tempfile.TemporaryDirectory[str] | None = None
+        if kubeconfig is None:
+            self._tmp = tempfile.TemporaryDirectory(prefix="quayops-sim-")
+            kubeconfig = Path(self._tmp.name) / "kubeconfig"
+        self.kubeconfig_path = Path(kubeconfig)
+        self.api = ApiServer(self.store, token=self.token)
+        self.url = ""
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._thread: threading.Thread | None = None
+        self._runner: web.AppRunner | None = None
+        self._ready = threading.Event()
+        self._error: BaseException | None = None
+
+    @property
+    def ca_pem(self) -> bytes:
+        return self._tls.ca_pem
+
+    def start(self) -> Simulator:
+        self._thread = threading.Thread(target=self._run, name="quayops-simulator", daemon=True)
+        self._thread.start()
+        self._ready.wait(30)
+        if self._error is not None:
+            raise RuntimeError(f"simulator failed to start: {self._error}") from self._error
+        if not self._ready.is_set():
+            raise RuntimeError("simulator did not start within 30 s")
+        return self
+
+    def _run(self) -> None:
+        loop = asyncio.new_event_loop()
+        self._loop = loop
+        asyncio.set_event_loop(loop)
+        try:
+            loop.run_until_complete(self._serve())
+        except (OSError, RuntimeError, ValueError, ssl.SSLError) as e:  # reported to start()'s caller
+            self._error = e
+            self._ready.set()
+            return
+        loop.run_forever()
+        loop.run_until_complete(self._shutdown())
+        loop.close()
+
+    async def _serve(self) -> None:
+        ssl_ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        with tempfile.TemporaryDirectory(prefix="quayops-sim-tls-") as tmp:
+            cert, key = Path(tmp) / "tls.crt", Path(tmp) / "tls.key"
+            cert.write_bytes(self._tls.cert_pem)
+            key.write_bytes(self._tls.key_pem)
+            ssl_ctx.load_cert_chain(cert, key)
+        self._runner = web.AppRunner(self.api.app(), access_log=None, handler_cancellation=True)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, self._host, self._port, ssl_context=ssl_ctx, reuse_address=True)
+        await site.start()
+        port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        self.url = f"https://{self._host}:{port}"
+        self.api.server_address = f"{self._host}:{port}"
+        write_kubeconfig(self.kubeconfig_path, self.url, self._tls.ca_pem, self.token)
+        self._ready.set()
+
+    async def _shutdown(self) -> None:
+        self.store.stop_watches()  # end open streams so shutdown is prompt
+        if self._runner is not None:
+            await self._runner.cleanup()
+
+    def stop(self) -> None:
+        """Stop serving, close every watch and remove the temporary kubeconfig."""
+        if self._loop is not None and self._thread is not None and self._thread.is_alive():
+            self._loop.call_soon_threadsafe(self._loop.stop)
+            self._thread.join(30)
+        if self._tmp is not None:
+            self._tmp.cleanup()
+            self._tmp = None
+
+    def api_client(self) -> Any:
+        """A `kubernetes.client.ApiClient` for this simulator (context `simulator`)."""
+        from kubernetes import config
+
+        return config.new_client_from_config(config_file=str(self.kubeconfig_path), context=CONTEXT)
+
+    def __enter__(self) -> Simulator:  # noqa: PYI034 - Simulator is final
+        return self
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        self.stop()
+
+
+def start_simulator(*, platform: str = "openshift", seed: int | None = None, port: int = 0,
+                    kubeconfig: str | Path | None = None, host: str = LOOPBACK) -> Simulator:
+    """Start a simulator in a background thread and return once it serves."""
+    return Simulator(platform=platform, seed=seed, port=port, kubeconfig=kubeconfig, host=host).start()
