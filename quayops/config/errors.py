@@ -10,7 +10,8 @@ class ConfigLoadError(QuayopsError):
 
 
 class FieldTypeError(ConfigLoadError):
-    """A field group constructor rejected a key's type: `<KEY> must be of type <type>` (config-facts §3)."""
+    """A field group constructor's error, e.g. `<KEY> must be of type <type>` (config-facts §3); config-tool
+    wraps it in its "could not marshal config.yaml" message."""
 
 
 class ConfigToolCrash(ConfigLoadError):

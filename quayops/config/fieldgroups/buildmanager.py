@@ -6,7 +6,7 @@ from __future__ import annotations
 import math
 from functools import cmp_to_key
 
-from quayops.config.errors import ConfigLoadError
+from quayops.config.errors import FieldTypeError
 from quayops.config.loading import UNMARSHAL_ERRORS
 from quayops.model.findings import Finding
 
@@ -48,15 +48,15 @@ def parse(config: dict) -> None:
     elif isinstance(value, dict) and len(value) == 1:
         name, args = next(iter(value.items()))
     else:
-        raise ConfigLoadError(INCORRECT_FORMAT)
+        raise FieldTypeError(INCORRECT_FORMAT)
     if type(name) is not str or not isinstance(args, dict):
-        raise ConfigLoadError(INCORRECT_FORMAT)
+        raise FieldTypeError(INCORRECT_FORMAT)
     key_line = 1 + sum(_entry_height(k, v) for k, v in config.items() if _go_key_less(k, KEY))
     args_line = key_line + 1 + (_height(name) if isinstance(value, list) else 1)
     errors: list[str] = []
     _decode_struct(args, ARGS[1], args_line, errors)
     if errors:
-        raise ConfigLoadError(UNMARSHAL_ERRORS + "\n  ".join(errors))
+        raise FieldTypeError(UNMARSHAL_ERRORS + "\n  ".join(errors))
 
 
 def validate(config: dict, files: dict[str, bytes]) -> list[Finding]:
