@@ -13,6 +13,7 @@ import click
 COMMANDS: dict[str, tuple[str, str, str]] = {
     "config": ("quayops.cli.config", "config", "Create and validate config bundles."),
     "sim": ("quayops.cli.sim", "sim", "Run the cluster simulator."),
+    "upgrade": ("quayops.cli.upgrade", "upgrade", "Plan Quay upgrades along supported paths."),
 }
 
 
