@@ -137,7 +137,6 @@ class ApiServer:
 
     async def reset(self, request: web.Request) -> web.Response:
         self.store.reset()
-        self.handlers.logs.clear()
         self.openapi.invalidate()
         return json_response({"kind": "Status", "apiVersion": "v1", "status": "Success"})
 

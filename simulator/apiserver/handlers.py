@@ -96,7 +96,6 @@ class Handlers:
     def __init__(self, store: Store) -> None:
         self.store = store
         self.hooks: list[RequestHook] = []
-        self.logs: dict[tuple[str, str, str], list[str]] = {}
 
     async def _body(self, request: web.Request) -> Any:
         raw = await request.read()
@@ -222,11 +221,11 @@ class Handlers:
         elif container not in containers + [c.get("name") for c in (pod.get("spec") or {}).get(
                 "initContainers") or []]:
             raise BadRequest(f"container {container} is not valid for pod {t.name}")
-        lines = self.logs.get((t.namespace, t.name, container), [])
+        lines = self.store.read_log(t.namespace, t.name, container)
         tail = _int(request.query, "tailLines")
         if tail is not None:
             lines = lines[-tail:] if tail else []
-        return web.Response(text="".join(line if line.endswith("\n") else line + "\n" for line in lines),
+        return web.Response(text="".join(line + "\n" for line in lines),
                             content_type="text/plain")
 
     # ---- writes -----------------------------------------------------------------------------

@@ -178,6 +178,7 @@ class Store:
         self._by_uid: dict[str, ObjectKey] = {}
         self._dependents: dict[str, set[ObjectKey]] = {}
         self._pending_gc: dict[ObjectKey, None] = {}  # an ordered set
+        self._logs: dict[tuple[str, str, str], list[str]] = {}
         self._bootstrap()
 
     # ---- lifecycle -------------------------------------------------------------------------
@@ -206,6 +207,7 @@ class Store:
             self._dependents.clear()
             self._pending_gc.clear()
             self._log.clear()
+            self._logs.clear()
             self._compacted = self._rv
             self.resources = Resources(self.platform)
             self._rng = random.Random(self._seed)
@@ -911,6 +913,15 @@ class Store:
                     out.append(self.delete(kind, meta["name"], meta.get("namespace"),
                                            propagation_policy=propagation_policy, dry_run=dry_run)[0])
             return out
+
+    def append_log(self, namespace: str, pod: str, container: str, text: str) -> None:
+        """Add lines to a container's log (what `pods/log` serves); controllers write these."""
+        with self._lock:
+            self._logs.setdefault((namespace, pod, container), []).extend(text.splitlines())
+
+    def read_log(self, namespace: str, pod: str, container: str) -> list[str]:
+        with self._lock:
+            return list(self._logs.get((namespace, pod, container), ()))
 
     def iter_objects(self) -> Iterator[dict[str, Any]]:
         """Every stored object (storage form, not copied); for snapshots and debugging."""
