@@ -32,20 +32,21 @@ PRESETS = {
 
 
 def quayops(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:
-    return subprocess.run([str(BIN / "quayops"), *args], capture_output=True, text=True, env=env)
+    return subprocess.run([str(BIN / "quayops"), *args], capture_output=True, text=True, env=env, check=False)
 
 
 def write_tls_pair(directory: Path) -> tuple[Path, Path]:
     """A self-signed pair for quay.apps.example.com, for the custom-TLS preset."""
+    import datetime as dt
+
     from cryptography import x509
     from cryptography.hazmat.primitives import hashes, serialization
     from cryptography.hazmat.primitives.asymmetric import ec
     from cryptography.x509.oid import NameOID
-    import datetime as dt
 
     key = ec.generate_private_key(ec.SECP256R1())
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "quay.apps.example.com")])
-    now = dt.datetime.now(dt.timezone.utc)
+    now = dt.datetime.now(dt.UTC)
     cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
             .serial_number(x509.random_serial_number()).not_valid_before(now)
             .not_valid_after(now + dt.timedelta(days=365))
@@ -96,7 +97,7 @@ def rehearse_live_secret(out: Path) -> list[dict]:
         rows = []
         for step, cmd in steps:
             started = time.perf_counter()
-            proc = subprocess.run(cmd, capture_output=True, text=True, env=env)
+            proc = subprocess.run(cmd, capture_output=True, text=True, env=env, check=False)
             rows.append({"step": step, "ok": proc.returncode == 0, "seconds": round(time.perf_counter() - started, 2),
                          "detail": (proc.stdout + proc.stderr).strip()[:400]})
         started = time.perf_counter()

@@ -32,18 +32,18 @@ def findings_table(title: str, report: dict) -> str:
     """A validation report as a person reads it: verdict first, then findings grouped by layer."""
     width = min(shutil.get_terminal_size((110, 20)).columns, 140)
     verdict = "valid" if report["valid"] else "INVALID"
-    lines = [f"{title}: {verdict} (stage: {report['stage']}, {len(report['errors'])} error(s), "
-             f"{len(report['warnings'])} warning(s))"]
+    counts = f"{len(report['errors'])} error(s), {len(report['warnings'])} warning(s)"
+    lines = [f"{title}: {verdict} (stage: {report['stage']}, {counts})"]
     for heading, items in (("Errors", report["errors"]), ("Warnings", report["warnings"])):
         if not items:
             continue
         lines.append("")
         lines.append(f"{heading}:")
-        for layer in LAYER_TITLES:
+        for layer, layer_title in LAYER_TITLES.items():
             group = [f for f in items if f["layer"] == layer]
             if not group:
                 continue
-            lines.append(f"  {LAYER_TITLES[layer]}")
+            lines.append(f"  {layer_title}")
             for f in group:
                 where = " · ".join(x for x in (f.get("fieldGroup"), f.get("component"), f.get("field")) if x)
                 head = f"    - [{where}] " if where else "    - "

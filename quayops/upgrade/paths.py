@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
+from itertools import pairwise
 
 from quayops.model.versions import Version, parse_version
 
@@ -48,5 +49,5 @@ def load_graph() -> Graph:
     ]
     minors = sorted(releases)
     explicit = {(h.source, h.target) for h in hops}
-    hops += [Hop(a, b) for a, b in zip(minors, minors[1:]) if (a, b) not in explicit and a[0] == b[0]]
+    hops += [Hop(a, b) for a, b in pairwise(minors) if (a, b) not in explicit and a[0] == b[0]]
     return Graph(releases=releases, hops=tuple(hops))

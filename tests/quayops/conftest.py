@@ -15,7 +15,7 @@ from cryptography.x509.oid import NameOID
 def make_cert(cn: str = "quay.example.com", sans: list[str] | None = None) -> tuple[bytes, bytes]:
     """A self-signed (cert PEM, key PEM); `sans` None means no SAN extension at all (CN only)."""
     key = ec.generate_private_key(ec.SECP256R1())
-    now = dt.datetime.now(dt.timezone.utc)
+    now = dt.datetime.now(dt.UTC)
     builder = (
         x509.CertificateBuilder()
         .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, cn)]))
