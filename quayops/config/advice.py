@@ -8,8 +8,6 @@ from __future__ import annotations
 
 from collections.abc import Collection, Mapping
 
-from cryptography import x509
-
 from quayops.model.findings import Finding
 
 TLS_WITHOUT_ROUTE = (
@@ -139,6 +137,8 @@ def _certificate(config: Mapping, files: Mapping[str, bytes]) -> list[Finding]:
     pem = files.get("ssl.cert")
     if not pem:
         return []
+    from cryptography import x509
+
     try:
         cert = x509.load_pem_x509_certificate(pem)
     except ValueError:

@@ -8,10 +8,10 @@ import base64
 import binascii
 import ipaddress
 import re
+from typing import TYPE_CHECKING
 
-from cryptography import x509
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
+if TYPE_CHECKING:  # cryptography is imported where it is used: most bundles carry no certificate
+    from cryptography import x509
 
 NO_CERT_PEM = "tls: failed to find any PEM data in certificate input"
 KEY_IN_CERT_INPUT = (
@@ -72,6 +72,7 @@ def pem_has_certificate(data: bytes) -> bool:
 
 def check_key_pair(cert_pem: bytes, key_pem: bytes) -> str | None:
     """Go's tls.X509KeyPair: None when the pair loads and matches, else Go's error text."""
+    from cryptography.hazmat.primitives import serialization
     blocks = pem_blocks(cert_pem)
     certs = [der for block_type, der, _ in blocks if block_type == "CERTIFICATE"]
     if not certs:
@@ -105,6 +106,8 @@ def check_key_pair(cert_pem: bytes, key_pem: bytes) -> str | None:
 
 
 def _match_keys(public, private) -> str | None:
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
     if isinstance(public, rsa.RSAPublicKey):
         if not isinstance(private, rsa.RSAPrivateKey):
             return KEY_TYPE_MISMATCH
@@ -158,6 +161,7 @@ def verify_hostname(cert_pem: bytes, host: str) -> str | None:
 
 
 def _parse_certificate(der: bytes) -> x509.Certificate | None:
+    from cryptography import x509
     try:
         return x509.load_der_x509_certificate(der)
     except ValueError:
@@ -165,6 +169,7 @@ def _parse_certificate(der: bytes) -> x509.Certificate | None:
 
 
 def _sans(cert: x509.Certificate) -> tuple[list[str], list, bool]:
+    from cryptography import x509
     try:
         san = cert.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
     except x509.ExtensionNotFound:
@@ -173,6 +178,7 @@ def _sans(cert: x509.Certificate) -> tuple[list[str], list, bool]:
 
 
 def _common_name(cert: x509.Certificate) -> str:
+    from cryptography import x509
     names = cert.subject.get_attributes_for_oid(x509.NameOID.COMMON_NAME)
     return str(names[-1].value) if names else ""
 

@@ -11,6 +11,8 @@ import base64
 import math
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
+from importlib.util import find_spec
 
 from ruamel.yaml import YAML
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
@@ -24,6 +26,8 @@ from ruamel.yaml.events import (
 from ruamel.yaml.scanner import ScannerError
 
 from quayops.config.errors import ConfigLoadError
+
+LIBYAML = find_spec("_ruamel_yaml") is not None
 
 UNMARSHAL_ERRORS = "yaml: unmarshal errors:\n  "
 TOP_LEVEL_TYPE = "map[string]interface {}"
@@ -92,9 +96,23 @@ def remove_null_values(config: dict) -> dict:
     return config
 
 
+@lru_cache(maxsize=32)
 def compose_yaml(text: str) -> Node | None:
-    """The first document of `text` as a `Node` tree, or None when it is empty."""
-    events = YAML(typ="safe", pure=True).parse(text)
+    """The first document of `text` as a `Node` tree (shared and cached: never mutate it), or None.
+
+    libyaml (ruamel.yaml.clib) parses when installed; a document it rejects is parsed again by the
+    pure parser, whose errors are the ones translated to yaml.v3's wording.
+    """
+    if LIBYAML:
+        try:
+            return _compose_document(text, pure=False)
+        except ConfigLoadError:
+            pass
+    return _compose_document(text, pure=True)
+
+
+def _compose_document(text: str, *, pure: bool) -> Node | None:
+    events = YAML(typ="safe", pure=pure).parse(text)
     anchors: dict[str, Node] = {}
     try:
         for event in events:
@@ -119,7 +137,7 @@ def _compose(event, events, anchors: dict[str, Node], open_anchors: set[str]) ->
         return anchors[event.anchor]
     tag = _short_tag(event.tag)
     if isinstance(event, ScalarEvent):
-        plain = event.style is None and event.tag in (None, "!")
+        plain = not event.style and event.tag in (None, "!")  # pure parser: None, libyaml: ""
         if tag is None:
             tag = _resolve(event.value)[0] if plain else "!!str"
         node = Node("scalar", tag, event.value, line, plain=plain)
