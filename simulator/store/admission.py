@@ -68,9 +68,8 @@ def check_identity(kind: Kind, obj: Any) -> None:
     if not isinstance(obj, Mapping):
         raise BadRequest("the body of the request was in an unknown format - accepted media types include: "
                          "application/json, application/yaml")
-    api_version, obj_kind = obj.get("apiVersion"), obj.get("kind")
-    if not obj_kind:
-        raise BadRequest("Object 'Kind' is missing in '" + json.dumps(obj)[:200] + "'")
+    # a body without apiVersion/kind takes them from the URL, as the API server's decoder defaults them
+    api_version, obj_kind = obj.get("apiVersion"), obj.get("kind") or kind.kind
     if api_version and api_version != kind.api_version:
         raise BadRequest(f"the API version in the data ({api_version}) does not match the expected API "
                          f"version ({kind.api_version})")

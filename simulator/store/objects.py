@@ -471,7 +471,7 @@ class Store:
         """Create one object (generateName honoured); returns it as `kind` serves it."""
         admission.check_identity(kind, obj)
         obj = copy.deepcopy(dict(obj))
-        obj["apiVersion"] = kind.api_version
+        obj["apiVersion"], obj["kind"] = kind.api_version, kind.kind
         meta = obj.setdefault("metadata", {})
         ns = self._check_namespace(kind, meta, namespace)
         causes = self._admit(kind, obj, warnings, field_validation)
@@ -548,7 +548,7 @@ class Store:
         """Replace one object (or its status); 409 on a stale resourceVersion."""
         admission.check_identity(kind, obj)
         obj = copy.deepcopy(dict(obj))
-        obj["apiVersion"] = kind.api_version
+        obj["apiVersion"], obj["kind"] = kind.api_version, kind.kind
         meta = obj.setdefault("metadata", {})
         name = name or meta.get("name") or ""
         if meta.get("name") and meta["name"] != name:
@@ -655,6 +655,7 @@ class Store:
             raise BadRequest("PATCH, application/apply-patch+yaml requires fieldManager to be set")
         admission.check_identity(kind, applied)
         applied = copy.deepcopy(dict(applied))
+        applied["apiVersion"], applied["kind"] = kind.api_version, kind.kind
         meta = applied.setdefault("metadata", {})
         if meta.get("name") and meta["name"] != name:
             raise BadRequest(f"the name of the object ({meta['name']}) does not match the name on the URL "

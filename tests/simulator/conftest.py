@@ -67,6 +67,7 @@ def kubectl(sim: Simulator, tmp_path: Path):
         return result
 
     run.env = env  # type: ignore[attr-defined]
+    run.cmd = [str(KUBECTL), "--cache-dir", str(tmp_path / "cache")]  # type: ignore[attr-defined]
     return run
 
 

@@ -1,0 +1,204 @@
+"""A real PostgreSQL server on 127.0.0.1 from the machine's binaries, data in a temp dir unless kept.
+
+As root, server-side commands run as the `postgres` user via runuser (initdb refuses root; stack-notes §3a).
+"""
+
+from __future__ import annotations
+
+import glob
+import os
+import pwd
+import shutil
+import subprocess
+import tempfile
+from pathlib import Path
+from urllib.parse import quote
+
+import psycopg
+from psycopg import sql
+
+from simulator.dataplane.errors import ServerStartError
+from simulator.dataplane.processes import (
+    LOOPBACK, check_port_free, find_executable, pick_ports, register_stop, tail, unregister_stop, wait_for_port,
+)
+
+COMPONENT = "postgres"
+SERVER_USER = "postgres"
+# loopback only: the superuser by trust (the simulator's own tools), every other role by password
+PG_HBA = """\
+local all all trust
+host all postgres 127.0.0.1/32 trust
+host all all 127.0.0.1/32 scram-sha-256
+"""
+
+
+def find_bindir() -> Path:
+    """The directory holding initdb and pg_ctl: `pg_config --bindir`, else the newest /usr/lib/postgresql/*/bin."""
+    candidates: list[Path] = []
+    pg_config = shutil.which("pg_config")
+    if pg_config:
+        out = subprocess.run([pg_config, "--bindir"], capture_output=True, text=True, check=False).stdout.strip()
+        if out:
+            candidates.append(Path(out))
+    candidates += [Path(p) for p in sorted(glob.glob("/usr/lib/postgresql/*/bin"), reverse=True)]
+    initdb = find_executable("initdb", [d / "initdb" for d in candidates], component=COMPONENT,
+                             hint="Install the Debian packages postgresql and postgresql-contrib")
+    return initdb.parent
+
+
+class PostgresServer:
+    """One PostgreSQL cluster: `start()`, `create_database(...)`, `dsn(...)`, `stop()`; a context manager.
+
+    `data_dir` keeps the cluster across runs (re-used when it already holds one); otherwise a temp dir
+    is created and removed on stop.
+    """
+
+    def __init__(self, *, data_dir: str | Path | None = None, port: int = 0) -> None:
+        self._keep = data_dir is not None
+        self._root = Path(data_dir) if data_dir is not None else None
+        self._requested_port = port
+        self.port = 0
+        self.bindir: Path | None = None
+        self._as_root = os.geteuid() == 0
+
+    @property
+    def host(self) -> str:
+        return LOOPBACK
+
+    @property
+    def pgdata(self) -> Path:
+        assert self._root is not None, "not started"
+        return self._root / "pgdata"
+
+    @property
+    def socket_dir(self) -> Path:
+        assert self._root is not None, "not started"
+        return self._root
+
+    @property
+    def running(self) -> bool:
+        return self.port != 0
+
+    def _server_cmd(self, *args: str | Path) -> list[str]:
+        cmd = [str(a) for a in args]
+        return ["runuser", "-u", SERVER_USER, "--", *cmd] if self._as_root else cmd
+
+    def _run(self, *args: str | Path, timeout: float = 60) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(self._server_cmd(*args), capture_output=True, text=True, timeout=timeout,
+                              check=False, cwd=self._root)
+
+    def start(self) -> PostgresServer:
+        """initdb (first time) and pg_ctl start; raises ServerStartError naming the binary or the port."""
+        self.bindir = find_bindir()
+        find_executable("pg_ctl", [self.bindir / "pg_ctl"], component=COMPONENT,
+                        hint="Install the Debian package postgresql")
+        if self._as_root:
+            try:
+                owner = pwd.getpwnam(SERVER_USER)
+            except KeyError as e:
+                raise ServerStartError(f"running as root needs the system user {SERVER_USER!r}",
+                                       component=COMPONENT, hint="Install postgresql, which creates it") from e
+            if shutil.which("runuser") is None:
+                raise ServerStartError("runuser not found", component=COMPONENT, binary="runuser",
+                                       hint="Install the Debian package util-linux")
+        port = self._requested_port or pick_ports(1)[0]
+        check_port_free(port, component=COMPONENT)
+        if self._root is None:
+            self._root = Path(tempfile.mkdtemp(prefix="quayops-pg-"))
+        self._root.mkdir(parents=True, exist_ok=True)
+        if self._as_root:
+            os.chown(self._root, owner.pw_uid, owner.pw_gid)
+        os.chmod(self._root, 0o700)
+        register_stop(self.stop)
+        try:
+            if not (self.pgdata / "PG_VERSION").exists():
+                self._initdb()
+            self._pg_ctl_start(port)
+        except BaseException:
+            self.stop()
+            raise
+        return self
+
+    def _initdb(self) -> None:
+        result = self._run(self.bindir / "initdb", "-D", self.pgdata, "-U", SERVER_USER, "-E", "UTF8",
+                           "--no-locale", "--auth=trust", "--no-sync")
+        if result.returncode != 0:
+            raise ServerStartError(f"initdb failed: {result.stderr.strip()[-500:]}", component=COMPONENT)
+        hba = self.pgdata / "pg_hba.conf"
+        hba.write_text(PG_HBA)
+        if self._as_root:
+            owner = pwd.getpwnam(SERVER_USER)
+            os.chown(hba, owner.pw_uid, owner.pw_gid)
+
+    def _pg_ctl_start(self, port: int) -> None:
+        log = self._root / "postgres.log"
+        options = (f"-c listen_addresses={LOOPBACK} -p {port} -c unix_socket_directories={self._root} "
+                   "-c fsync=off -c synchronous_commit=off -c full_page_writes=off")
+        result = self._run(self.bindir / "pg_ctl", "-D", self.pgdata, "-l", log, "-w", "-t", "30",
+                           "-o", options, "start")
+        if result.returncode != 0:
+            busy = "could not bind" in tail(log) or "Address already in use" in tail(log)
+            raise ServerStartError(
+                (f"port {LOOPBACK}:{port} is in use" if busy else "pg_ctl start failed")
+                + f"; log tail:\n{tail(log)}", component=COMPONENT, port=port)
+        wait_for_port(port, component=COMPONENT, timeout=10, alive=lambda: self._postmaster_pid() is not None,
+                      log=lambda: tail(log))
+        self.port = port
+
+    def _postmaster_pid(self) -> int | None:
+        try:
+            return int((self.pgdata / "postmaster.pid").read_text().split()[0])
+        except (OSError, ValueError, IndexError):
+            return None
+
+    def stop(self) -> None:
+        """Fast shutdown; SIGKILL the postmaster if pg_ctl cannot; remove the temp dir unless kept."""
+        unregister_stop(self.stop)
+        if self._root is None:
+            return
+        pid = self._postmaster_pid()
+        if pid is not None and self.bindir is not None:
+            result = self._run(self.bindir / "pg_ctl", "-D", self.pgdata, "-m", "fast", "-w", "-t", "30", "stop")
+            if result.returncode != 0 and self._postmaster_pid() is not None:
+                try:
+                    os.kill(pid, 9)
+                except ProcessLookupError:
+                    pass
+        self.port = 0
+        if not self._keep:
+            shutil.rmtree(self._root, ignore_errors=True)
+            self._root = None
+
+    def dsn(self, database: str = "postgres", *, user: str = SERVER_USER, password: str | None = None) -> str:
+        """A postgresql:// URI for 127.0.0.1:port (the superuser needs no password on loopback)."""
+        auth = quote(user, safe="") + (":" + quote(password, safe="") if password is not None else "")
+        return f"postgresql://{auth}@{LOOPBACK}:{self.port}/{quote(database, safe='')}"
+
+    def connect(self, database: str = "postgres") -> psycopg.Connection:
+        """A superuser connection in autocommit mode."""
+        return psycopg.connect(self.dsn(database), autocommit=True)
+
+    def create_database(self, name: str, *, owner: str, password: str,
+                        extensions: tuple[str, ...] = ("pg_trgm",)) -> str:
+        """Create (or update) role `owner` with `password`, database `name` owned by it, and `extensions`.
+
+        Idempotent; returns the owner's DSN. The password is sent as a literal and never logged.
+        """
+        with self.connect() as conn:
+            exists = conn.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", (owner,)).fetchone()
+            verb = sql.SQL("ALTER ROLE") if exists else sql.SQL("CREATE ROLE")
+            conn.execute(sql.SQL("{} {} WITH LOGIN PASSWORD {}").format(
+                verb, sql.Identifier(owner), sql.Literal(password)))
+            if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone():
+                conn.execute(sql.SQL("CREATE DATABASE {} OWNER {}").format(sql.Identifier(name),
+                                                                          sql.Identifier(owner)))
+        with self.connect(name) as conn:
+            for ext in extensions:
+                conn.execute(sql.SQL("CREATE EXTENSION IF NOT EXISTS {}").format(sql.Identifier(ext)))
+        return self.dsn(name, user=owner, password=password)
+
+    def __enter__(self) -> PostgresServer:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()

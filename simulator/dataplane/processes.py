@@ -1,0 +1,120 @@
+"""Child processes of the data plane: loopback ports, readiness waits and a stop that always ends them.
+
+Servers register their `stop` with `atexit`, so an interrupted run leaves no process behind.
+"""
+
+from __future__ import annotations
+
+import atexit
+import os
+import signal
+import socket
+import subprocess
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from simulator.dataplane.errors import ServerStartError
+
+LOOPBACK = "127.0.0.1"
+
+_stoppers: list[Callable[[], None]] = []
+
+
+def _stop_all() -> None:
+    for stop in reversed(_stoppers):
+        stop()
+
+
+atexit.register(_stop_all)
+
+
+def register_stop(stop: Callable[[], None]) -> None:
+    """Run `stop` at interpreter exit unless `unregister_stop` removed it first."""
+    _stoppers.append(stop)
+
+
+def unregister_stop(stop: Callable[[], None]) -> None:
+    if stop in _stoppers:
+        _stoppers.remove(stop)
+
+
+def port_in_use(port: int) -> bool:
+    with socket.socket() as s:
+        try:
+            s.bind((LOOPBACK, port))
+        except OSError:
+            return True
+    return False
+
+
+def pick_ports(count: int, *, grpc_offset: int | None = None) -> list[int]:
+    """`count` distinct free ports on 127.0.0.1; with `grpc_offset`, port+offset is free too (SeaweedFS gRPC)."""
+    held: list[socket.socket] = []
+    ports: list[int] = []
+    try:
+        while len(ports) < count:
+            s = socket.socket()
+            s.bind((LOOPBACK, 0))
+            port = s.getsockname()[1]
+            held.append(s)
+            if grpc_offset is not None:
+                if port + grpc_offset > 65535 or port_in_use(port + grpc_offset) or \
+                        any(port + grpc_offset == p or port == p + grpc_offset for p in ports):
+                    continue
+            ports.append(port)
+    finally:
+        for s in held:
+            s.close()
+    return ports
+
+
+def check_port_free(port: int, *, component: str) -> None:
+    """Raise ServerStartError naming the port when something already listens on 127.0.0.1:port."""
+    if port_in_use(port):
+        raise ServerStartError(f"port {LOOPBACK}:{port} is in use", component=component, port=port,
+                               hint="Stop whatever listens there or pass port=0 to pick a free one")
+
+
+def find_executable(name: str, candidates: list[Path], *, component: str, hint: str) -> Path:
+    """The first existing, executable candidate; else ServerStartError naming the binary."""
+    for path in candidates:
+        if path.is_file() and os.access(path, os.X_OK):
+            return path
+    looked = ", ".join(str(p.parent) for p in candidates) or "PATH"
+    raise ServerStartError(f"{name} not found (looked in {looked})", component=component, binary=name, hint=hint)
+
+
+def wait_for_port(port: int, *, component: str, timeout: float, alive: Callable[[], bool],
+                  log: Callable[[], str]) -> None:
+    """Block until 127.0.0.1:port accepts connections; fail early when the process died."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with socket.socket() as s:
+            s.settimeout(0.2)
+            if s.connect_ex((LOOPBACK, port)) == 0:
+                return
+        if not alive():
+            raise ServerStartError(f"exited before listening on {LOOPBACK}:{port}; log tail:\n{log()}",
+                                   component=component, port=port)
+        time.sleep(0.02)
+    raise ServerStartError(f"not listening on {LOOPBACK}:{port} after {timeout:.0f} s; log tail:\n{log()}",
+                           component=component, port=port)
+
+
+def terminate(proc: subprocess.Popen[bytes], *, grace: float) -> None:
+    """SIGTERM, wait up to `grace` seconds, then SIGKILL; always reaps the process."""
+    if proc.poll() is None:
+        proc.send_signal(signal.SIGTERM)
+        try:
+            proc.wait(grace)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(10)
+
+
+def tail(path: Path, *, lines: int = 15) -> str:
+    try:
+        return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
+    except OSError:
+        return "(no log)"
