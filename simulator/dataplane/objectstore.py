@@ -13,15 +13,21 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-from typing import Any
+from typing import Any, Self
 
 import boto3
 import botocore.config
 import botocore.exceptions
 
-from simulator.dataplane.errors import ServerStartError
 from simulator.dataplane.processes import (
-    LOOPBACK, check_port_free, find_executable, pick_ports, register_stop, tail, terminate, unregister_stop,
+    LOOPBACK,
+    check_port_free,
+    find_executable,
+    pick_ports,
+    register_stop,
+    tail,
+    terminate,
+    unregister_stop,
     wait_for_port,
 )
 
@@ -82,7 +88,7 @@ class SeaweedServer:
     def running(self) -> bool:
         return self._proc is not None and self._proc.poll() is None
 
-    def start(self) -> SeaweedServer:
+    def start(self) -> Self:
         """Start `weed mini` and wait for the S3 port; raises ServerStartError naming the binary or port."""
         self.weed = find_weed()
         names = ["master", "volume", "filer", "admin"]
@@ -191,7 +197,7 @@ class SeaweedServer:
             shutil.rmtree(self._root, ignore_errors=True)
             self._root = None
 
-    def __enter__(self) -> SeaweedServer:
+    def __enter__(self) -> Self:
         return self.start()
 
     def __exit__(self, *exc: object) -> None:

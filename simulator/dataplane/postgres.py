@@ -11,7 +11,9 @@ import pwd
 import shutil
 import subprocess
 import tempfile
+import time
 from pathlib import Path
+from typing import Self
 from urllib.parse import quote
 
 import psycopg
@@ -19,7 +21,15 @@ from psycopg import sql
 
 from simulator.dataplane.errors import ServerStartError
 from simulator.dataplane.processes import (
-    LOOPBACK, check_port_free, find_executable, pick_ports, register_stop, tail, unregister_stop, wait_for_port,
+    LOOPBACK,
+    check_port_free,
+    find_executable,
+    pick_ports,
+    register_stop,
+    tail,
+    terminate,
+    unregister_stop,
+    wait_for_port,
 )
 
 COMPONENT = "postgres"
@@ -59,6 +69,7 @@ class PostgresServer:
         self._requested_port = port
         self.port = 0
         self.bindir: Path | None = None
+        self._proc: subprocess.Popen[bytes] | None = None
         self._as_root = os.geteuid() == 0
 
     @property
@@ -87,7 +98,7 @@ class PostgresServer:
         return subprocess.run(self._server_cmd(*args), capture_output=True, text=True, timeout=timeout,
                               check=False, cwd=self._root)
 
-    def start(self) -> PostgresServer:
+    def start(self) -> Self:
         """initdb (first time) and pg_ctl start; raises ServerStartError naming the binary or the port."""
         self.bindir = find_bindir()
         find_executable("pg_ctl", [self.bindir / "pg_ctl"], component=COMPONENT,
@@ -113,7 +124,7 @@ class PostgresServer:
         try:
             if not (self.pgdata / "PG_VERSION").exists():
                 self._initdb()
-            self._pg_ctl_start(port)
+            self._start_postmaster(port)
         except BaseException:
             self.stop()
             raise
@@ -130,20 +141,41 @@ class PostgresServer:
             owner = pwd.getpwnam(SERVER_USER)
             os.chown(hba, owner.pw_uid, owner.pw_gid)
 
-    def _pg_ctl_start(self, port: int) -> None:
+    def _start_postmaster(self, port: int) -> None:
+        """Run `postgres` as our child (not daemonized by pg_ctl) so that stop() reaps it: no zombie left."""
         log = self._root / "postgres.log"
-        options = (f"-c listen_addresses={LOOPBACK} -p {port} -c unix_socket_directories={self._root} "
-                   "-c fsync=off -c synchronous_commit=off -c full_page_writes=off")
-        result = self._run(self.bindir / "pg_ctl", "-D", self.pgdata, "-l", log, "-w", "-t", "30",
-                           "-o", options, "start")
-        if result.returncode != 0:
-            busy = "could not bind" in tail(log) or "Address already in use" in tail(log)
-            raise ServerStartError(
-                (f"port {LOOPBACK}:{port} is in use" if busy else "pg_ctl start failed")
-                + f"; log tail:\n{tail(log)}", component=COMPONENT, port=port)
-        wait_for_port(port, component=COMPONENT, timeout=10, alive=lambda: self._postmaster_pid() is not None,
-                      log=lambda: tail(log))
+        find_executable("postgres", [self.bindir / "postgres"], component=COMPONENT,
+                        hint="Install the Debian package postgresql")
+        with log.open("ab") as sink:
+            self._proc = subprocess.Popen(
+                self._server_cmd(self.bindir / "postgres", "-D", self.pgdata, "-c", f"listen_addresses={LOOPBACK}",
+                                 "-p", str(port), "-c", f"unix_socket_directories={self._root}", "-c", "fsync=off",
+                                 "-c", "synchronous_commit=off", "-c", "full_page_writes=off"),
+                stdin=subprocess.DEVNULL, stdout=sink, stderr=subprocess.STDOUT, cwd=self._root,
+                start_new_session=True)
+        try:
+            wait_for_port(port, component=COMPONENT, timeout=30, alive=lambda: self._proc.poll() is None,
+                          log=lambda: tail(log))
+        except ServerStartError as e:
+            if "could not bind" in tail(log) or "already in use" in tail(log):
+                raise ServerStartError(f"port {LOOPBACK}:{port} is in use; log tail:\n{tail(log)}",
+                                       component=COMPONENT, port=port) from e
+            raise
+        self._wait_ready(port)
         self.port = port
+
+    def _wait_ready(self, port: int) -> None:
+        """The port opens before recovery ends; connect until the server accepts sessions."""
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                psycopg.connect(f"host={self._root} port={port} user={SERVER_USER} dbname=postgres",
+                                connect_timeout=2).close()
+                return
+            except psycopg.OperationalError:
+                if time.monotonic() > deadline or self._proc.poll() is not None:
+                    raise
+                time.sleep(0.02)
 
     def _postmaster_pid(self) -> int | None:
         try:
@@ -156,14 +188,12 @@ class PostgresServer:
         unregister_stop(self.stop)
         if self._root is None:
             return
-        pid = self._postmaster_pid()
-        if pid is not None and self.bindir is not None:
-            result = self._run(self.bindir / "pg_ctl", "-D", self.pgdata, "-m", "fast", "-w", "-t", "30", "stop")
-            if result.returncode != 0 and self._postmaster_pid() is not None:
-                try:
-                    os.kill(pid, 9)
-                except ProcessLookupError:
-                    pass
+        if self._proc is not None:
+            pid = self._postmaster_pid()
+            if pid is not None and self.bindir is not None:
+                self._run(self.bindir / "pg_ctl", "-D", self.pgdata, "-m", "fast", "-w", "-t", "30", "stop")
+            terminate(self._proc, grace=30)
+            self._proc = None
         self.port = 0
         if not self._keep:
             shutil.rmtree(self._root, ignore_errors=True)
@@ -197,7 +227,7 @@ class PostgresServer:
                 conn.execute(sql.SQL("CREATE EXTENSION IF NOT EXISTS {}").format(sql.Identifier(ext)))
         return self.dsn(name, user=owner, password=password)
 
-    def __enter__(self) -> PostgresServer:
+    def __enter__(self) -> Self:
         return self.start()
 
     def __exit__(self, *exc: object) -> None:

@@ -58,10 +58,10 @@ def pick_ports(count: int, *, grpc_offset: int | None = None) -> list[int]:
             s.bind((LOOPBACK, 0))
             port = s.getsockname()[1]
             held.append(s)
-            if grpc_offset is not None:
-                if port + grpc_offset > 65535 or port_in_use(port + grpc_offset) or \
-                        any(port + grpc_offset == p or port == p + grpc_offset for p in ports):
-                    continue
+            if grpc_offset is not None and (
+                    port + grpc_offset > 65535 or port_in_use(port + grpc_offset)
+                    or any(port + grpc_offset == p or port == p + grpc_offset for p in ports)):
+                continue
             ports.append(port)
     finally:
         for s in held:

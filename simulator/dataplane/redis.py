@@ -6,9 +6,17 @@ import shutil
 import subprocess
 import tempfile
 from pathlib import Path
+from typing import Self
 
 from simulator.dataplane.processes import (
-    LOOPBACK, check_port_free, find_executable, pick_ports, register_stop, tail, terminate, unregister_stop,
+    LOOPBACK,
+    check_port_free,
+    find_executable,
+    pick_ports,
+    register_stop,
+    tail,
+    terminate,
+    unregister_stop,
     wait_for_port,
 )
 
@@ -35,7 +43,7 @@ class RedisServer:
     def host(self) -> str:
         return LOOPBACK
 
-    def start(self) -> RedisServer:
+    def start(self) -> Self:
         binary = find_executable("redis-server", [Path(p) for p in [shutil.which("redis-server")] if p],
                                  component=COMPONENT, hint="Install the Debian package redis-server")
         port = self._requested_port or pick_ports(1)[0]
@@ -74,7 +82,7 @@ class RedisServer:
             shutil.rmtree(self._root, ignore_errors=True)
             self._root = None
 
-    def __enter__(self) -> RedisServer:
+    def __enter__(self) -> Self:
         return self.start()
 
     def __exit__(self, *exc: object) -> None:
