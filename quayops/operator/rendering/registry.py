@@ -116,6 +116,20 @@ def render_registry(
                     config_editor_credentials_secret=credentials, components=components)
 
 
+def owner_reference(registry: dict) -> dict:
+    """The ownerReference every rendered object carries to its QuayRegistry (§5.3)."""
+    meta = registry["metadata"]
+    return {"apiVersion": API_VERSION, "kind": "QuayRegistry", "name": meta["name"], "uid": meta.get("uid", "")}
+
+
+def owns(registry: dict, obj: dict) -> bool:
+    """Owns: an ownerReference whose apiVersion, kind, name and uid all match the registry (§5.3)."""
+    return owner_reference(registry) in [
+        {k: ref.get(k) for k in ("apiVersion", "kind", "name", "uid")}
+        for ref in (obj.get("metadata") or {}).get("ownerReferences") or []
+    ]
+
+
 def _finish(ctx: Context, obj: dict, ca_hashes: tuple[str, str]) -> None:
     """Namespace, common labels and annotations, CA hashes and the ownerReference (§5.3)."""
     meta = obj["metadata"]
@@ -126,8 +140,7 @@ def _finish(ctx: Context, obj: dict, ca_hashes: tuple[str, str]) -> None:
                                            ctx.operator.service_endpoint)))
     meta.setdefault("annotations", {}).update(common)
     if not grafana_moved:
-        meta["ownerReferences"] = [{"apiVersion": API_VERSION, "kind": "QuayRegistry", "name": ctx.name,
-                                    "uid": ctx.uid}]
+        meta["ownerReferences"] = [owner_reference({"metadata": {"name": ctx.name, "uid": ctx.uid}})]
     spec = obj.get("spec") or {}
     if obj["kind"] == "Deployment":
         spec["selector"]["matchLabels"][REGISTRY_LABEL] = ctx.name
