@@ -66,6 +66,8 @@ class ApiServer:
         for path in ("/healthz", "/livez", "/readyz"):
             app.router.add_get(path, self.healthz)
         app.router.add_get("/api", self.api)
+        app.router.add_get("/api/", self.api)
+        app.router.add_get("/apis/", self.apis)
         app.router.add_get("/api/{version}", self.core_resources)
         app.router.add_get("/apis", self.apis)
         app.router.add_get("/apis/{group}", self.group)

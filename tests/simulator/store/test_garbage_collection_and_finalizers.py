@@ -46,7 +46,7 @@ def test_background_deletion_cascades_down_the_chain(store, chain):
 
 
 def test_foreground_deletion_waits_for_blocking_dependents(store, chain):
-    qr_kind, _, _, rs, pods = chain
+    qr_kind, *_ = chain
     pod_kind = store.kind("v1", "Pod")
     store.patch(pod_kind, "p0", {"metadata": {"finalizers": ["example.com/hold"]}}, MERGE, namespace="default")
     obj, gone = store.delete(qr_kind, "reg", "default", propagation_policy="Foreground")
