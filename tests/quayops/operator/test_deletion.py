@@ -3,7 +3,7 @@
 import random
 from datetime import UTC, datetime
 
-from quayops.operator.plan import Observed, ObjectRef, Patch, Step
+from quayops.operator.plan import ObjectRef, Observed, Patch, Step
 from quayops.operator.platform import Platform
 from quayops.operator.reconciling import reconcile
 

@@ -2,7 +2,13 @@
 
 from datetime import UTC, datetime
 
-from quayops.operator.health import ComponentRow, detect_component_rows, evaluate_health, explain_not_ready, plan_health
+from quayops.operator.health import (
+    ComponentRow,
+    detect_component_rows,
+    evaluate_health,
+    explain_not_ready,
+    plan_health,
+)
 
 NOW = datetime(2024, 5, 1, 12, 0, 0, tzinfo=UTC)
 OWNER = [{"apiVersion": "quay.redhat.com/v1", "kind": "QuayRegistry", "name": "example-registry", "uid": "uid-1"}]

@@ -64,8 +64,8 @@ def test_completed_migration_clears_failure_conditions():
 def test_missing_config_secret():
     result = plan_ecosystem_migration(ecosystem(), None, random=random.Random(0), now=NOW)
     assert condition(result) == ("QuayEcosystemConfigMigrationFailure", "True", "ConfigBundleSecretInvalid",
-                                 "failed to retrieve `quay-enterprise-config-secret`: "
-                                 'secrets "quay-enterprise-config-secret" not found')
+                                 ("failed to retrieve `quay-enterprise-config-secret`: "
+                                  'secrets "quay-enterprise-config-secret" not found'))
     assert result.registry is None
 
 

@@ -3,7 +3,7 @@
 import random
 from datetime import UTC, datetime
 
-from quayops.operator.plan import Observed, ObjectRef, Patch, Step, render_admitted_probe_route
+from quayops.operator.plan import ObjectRef, Observed, Patch, Step, render_admitted_probe_route
 from quayops.operator.platform import OperatorEnv, Platform
 from quayops.operator.reconciling import plan_failure, reconcile
 
