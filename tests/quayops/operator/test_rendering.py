@@ -182,7 +182,7 @@ def test_annotations_override_has_no_exception_list():
     assert app["spec"]["template"]["metadata"]["annotations"]["quay-component"] == "mine"
 
 
-def test_labels_reach_unmanaged_components_deployments_only_when_rendered():
+def test_clairpostgres_overrides_never_reach_its_deployment():
     clairpostgres = find(render({"kind": "clairpostgres", "managed": True, "overrides": {"labels": {"team": "a"}}}),
                          "Deployment", "clair-postgres")
     assert "team" not in clairpostgres["metadata"]["labels"]
