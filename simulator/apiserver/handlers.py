@@ -104,6 +104,9 @@ class Handlers:
         if not raw:
             return None
         ctype = request.content_type
+        if "protobuf" in ctype or "cbor" in ctype:
+            # as kube-apiserver answers an encoding it does not serve; client-go then retries in JSON
+            raise UnsupportedMediaType(f"the body of the request was in an unknown format - accepted media types include: application/json, application/yaml")
         try:
             if "yaml" in ctype:
                 return yaml.safe_load(raw)
