@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import datetime as dt
+import datetime
 import ipaddress
 
 import pytest
@@ -12,34 +12,31 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
 
-def make_cert(cn: str = "quay.example.com", sans: list[str] | None = None) -> tuple[bytes, bytes]:
-    """A self-signed (cert PEM, key PEM); `sans` None means no SAN extension at all (CN only)."""
-    key = ec.generate_private_key(ec.SECP256R1())
-    now = dt.datetime.now(dt.UTC)
+def make_cert(*, cn: str = "quay", dns: tuple[str, ...] = (), ips: tuple[str, ...] = (), key=None,
+              expired: bool = False) -> tuple[bytes, bytes]:
+    """A self-signed certificate (PEM) and its key; a SAN extension only when dns or ips are given."""
+    key = key or ec.generate_private_key(ec.SECP256R1())
+    now = datetime.datetime.now(datetime.UTC)
+    start = now - datetime.timedelta(days=30 if expired else 1)
     builder = (
         x509.CertificateBuilder()
         .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, cn)]))
         .issuer_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, cn)]))
         .public_key(key.public_key())
         .serial_number(x509.random_serial_number())
-        .not_valid_before(now - dt.timedelta(days=1))
-        .not_valid_after(now + dt.timedelta(days=30))
+        .not_valid_before(start)
+        .not_valid_after(start + datetime.timedelta(days=2 if expired else 365))
     )
-    if sans is not None:
-        names = []
-        for s in sans:
-            try:
-                names.append(x509.IPAddress(ipaddress.ip_address(s)))
-            except ValueError:
-                names.append(x509.DNSName(s))
+    names = [x509.DNSName(d) for d in dns] + [x509.IPAddress(ipaddress.ip_address(i)) for i in ips]
+    if names:
         builder = builder.add_extension(x509.SubjectAlternativeName(names), critical=False)
     cert = builder.sign(key, hashes.SHA256())
-    key_pem = key.private_bytes(
-        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
-    )
+    key_pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                serialization.NoEncryption())
     return cert.public_bytes(serialization.Encoding.PEM), key_pem
 
 
-@pytest.fixture
+@pytest.fixture(scope="session")
 def cert_factory():
+    """make_cert, as a fixture: `cert_factory(cn=..., dns=(...), ips=(...), expired=...)`."""
     return make_cert

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from quayops.config.fieldgroups.githublogin import check_github_config
-from quayops.config.fieldgroups.rules import Field, read_fields, read_mapping
+from quayops.config.fieldgroups.oauth import parse_flagged_mapping
+from quayops.config.fieldgroups.rules import Field
 from quayops.model.findings import Finding
 
 GROUP = "GitHubBuildTrigger"
@@ -24,10 +25,7 @@ CONFIG_FIELDS = (
 
 def parse(config: dict) -> dict:
     """The constructor: the two flags, then GITHUB_TRIGGER_CONFIG (a mapping, or a panic)."""
-    fg = read_fields(config, FLAGS)
-    conf = read_mapping(config, KEY)
-    fg[KEY] = None if conf is None else read_fields(conf, CONFIG_FIELDS)
-    return fg
+    return parse_flagged_mapping(config, FLAGS, KEY, CONFIG_FIELDS)
 
 
 def validate(config: dict, files: dict[str, bytes]) -> list[Finding]:

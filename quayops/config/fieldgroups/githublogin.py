@@ -3,7 +3,8 @@ GitHubBuildTrigger, which upstream repeats with another prefix."""
 
 from __future__ import annotations
 
-from quayops.config.fieldgroups.rules import Field, finding, read_fields, read_mapping
+from quayops.config.fieldgroups.oauth import check_oauth_config, parse_flagged_mapping
+from quayops.config.fieldgroups.rules import Field, finding
 from quayops.model.findings import Finding
 
 GROUP = "GitHubLogin"
@@ -17,15 +18,11 @@ CONFIG_FIELDS = (
     Field("CLIENT_ID", str, "string", ""),
     Field("CLIENT_SECRET", str, "string", ""),
 )
-HTTP_PREFIXES = ("http://", "https://")
 
 
 def parse(config: dict) -> dict:
     """The constructor: the feature flag, then GITHUB_LOGIN_CONFIG (a mapping, or a panic)."""
-    fg = read_fields(config, FLAGS)
-    conf = read_mapping(config, KEY)
-    fg[KEY] = None if conf is None else read_fields(conf, CONFIG_FIELDS)
-    return fg
+    return parse_flagged_mapping(config, FLAGS, KEY, CONFIG_FIELDS)
 
 
 def validate(config: dict, files: dict[str, bytes]) -> list[Finding]:
@@ -39,17 +36,9 @@ def check_github_config(group: str, key: str, conf: dict | None) -> list[Finding
 
     The credential check that follows upstream (`Could not verify GitHub OAuth credentials`) is online.
     """
+    out = check_oauth_config(group, key, conf, endpoint="GITHUB_ENDPOINT")
     if conf is None:
-        return [finding(group, f"{key} is required for {group}", key)]
-    out = []
-    endpoint = conf["GITHUB_ENDPOINT"]
-    if not endpoint:
-        out.append(finding(group, f"{key}.GITHUB_ENDPOINT is required for {group}", f"{key}.GITHUB_ENDPOINT"))
-    if not endpoint.startswith(HTTP_PREFIXES):
-        out.append(finding(group, f"{key}.GITHUB_ENDPOINT must be a url", f"{key}.GITHUB_ENDPOINT"))
-    for name in ("CLIENT_ID", "CLIENT_SECRET"):
-        if not conf[name]:
-            out.append(finding(group, f"{key}.{name} is required for {group}", f"{key}.{name}"))
+        return out
     if conf["ORG_RESTRICT"] and not conf["ALLOWED_ORGANIZATIONS"]:
         out.append(finding(
             group,

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from quayops.config.fieldgroups.githublogin import HTTP_PREFIXES
-from quayops.config.fieldgroups.rules import Field, finding, read_fields, read_mapping
+from quayops.config.fieldgroups.oauth import check_oauth_config, parse_flagged_mapping
+from quayops.config.fieldgroups.rules import Field
 from quayops.model.findings import Finding
 
 GROUP = "GitLabBuildTrigger"
@@ -21,10 +21,7 @@ CONFIG_FIELDS = (
 
 def parse(config: dict) -> dict:
     """The constructor: the two flags, then GITLAB_TRIGGER_CONFIG (a mapping, or a panic)."""
-    fg = read_fields(config, FLAGS)
-    conf = read_mapping(config, KEY)
-    fg[KEY] = None if conf is None else read_fields(conf, CONFIG_FIELDS)
-    return fg
+    return parse_flagged_mapping(config, FLAGS, KEY, CONFIG_FIELDS)
 
 
 def validate(config: dict, files: dict[str, bytes]) -> list[Finding]:
@@ -32,15 +29,4 @@ def validate(config: dict, files: dict[str, bytes]) -> list[Finding]:
     fg = parse(config)
     if not (fg["FEATURE_BUILD_SUPPORT"] and fg["FEATURE_GITLAB_BUILD"]):
         return []
-    conf = fg[KEY]
-    if conf is None:
-        return [finding(GROUP, f"{KEY} is required for {GROUP}", KEY)]
-    out = []
-    if not conf["GITLAB_ENDPOINT"]:
-        out.append(finding(GROUP, f"{KEY}.GITLAB_ENDPOINT is required for {GROUP}", f"{KEY}.GITLAB_ENDPOINT"))
-    if not conf["GITLAB_ENDPOINT"].startswith(HTTP_PREFIXES):
-        out.append(finding(GROUP, f"{KEY}.GITLAB_ENDPOINT must be a url", f"{KEY}.GITLAB_ENDPOINT"))
-    for name in ("CLIENT_ID", "CLIENT_SECRET"):
-        if not conf[name]:
-            out.append(finding(GROUP, f"{KEY}.{name} is required for {GROUP}", f"{KEY}.{name}"))
-    return out
+    return check_oauth_config(GROUP, KEY, fg[KEY], endpoint="GITLAB_ENDPOINT")

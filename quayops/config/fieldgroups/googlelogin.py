@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from quayops.config.fieldgroups.rules import Field, finding, read_fields, read_mapping
+from quayops.config.fieldgroups.oauth import check_oauth_config, parse_flagged_mapping
+from quayops.config.fieldgroups.rules import Field
 from quayops.model.findings import Finding
 
 GROUP = "GoogleLogin"
@@ -16,10 +17,7 @@ CONFIG_FIELDS = (
 
 def parse(config: dict) -> dict:
     """The constructor: the feature flag, then GOOGLE_LOGIN_CONFIG (a mapping, or a panic)."""
-    fg = read_fields(config, FLAGS)
-    conf = read_mapping(config, KEY)
-    fg[KEY] = None if conf is None else read_fields(conf, CONFIG_FIELDS)
-    return fg
+    return parse_flagged_mapping(config, FLAGS, KEY, CONFIG_FIELDS)
 
 
 def validate(config: dict, files: dict[str, bytes]) -> list[Finding]:
@@ -27,10 +25,4 @@ def validate(config: dict, files: dict[str, bytes]) -> list[Finding]:
     fg = parse(config)
     if not fg["FEATURE_GOOGLE_LOGIN"]:
         return []
-    if fg[KEY] is None:
-        return [finding(GROUP, f"{KEY} is required for {GROUP}", KEY)]
-    return [
-        finding(GROUP, f"{KEY}.{name} is required for {GROUP}", f"{KEY}.{name}")
-        for name in ("CLIENT_ID", "CLIENT_SECRET")
-        if not fg[KEY][name]
-    ]
+    return check_oauth_config(GROUP, KEY, fg[KEY])

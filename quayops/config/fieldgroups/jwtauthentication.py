@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from quayops.config.fieldgroups.githublogin import HTTP_PREFIXES
+from quayops.config.fieldgroups.oauth import HTTP_PREFIXES
 from quayops.config.fieldgroups.rules import Field, finding, read_fields, required
 from quayops.model.findings import Finding
 

@@ -93,7 +93,7 @@ def test_bad_registry_manifest_exits_2(bundle_dir, tmp_path):
 
 def test_no_planted_secret_reaches_stdout_or_stderr(tmp_path, cert_factory):
     """Real runs, both output forms, a bundle full of secrets and of errors around them."""
-    cert, key = cert_factory("other.example.com", sans=["other.example.com"])
+    cert, key = cert_factory(cn="other.example.com", dns=("other.example.com",))
     (tmp_path / "ssl.cert").write_bytes(cert)
     (tmp_path / "ssl.key").write_bytes(key)
     (tmp_path / "config.yaml").write_text(f"""\

@@ -27,7 +27,7 @@ def test_builders_with_managed_tls_warn():
 
 
 def test_certificate_without_sans_warns(cert_factory):
-    cert, key = cert_factory("quay.example.com", sans=None)
+    cert, key = cert_factory(cn="quay.example.com")
     out = messages(advise({"SERVER_HOSTNAME": "quay.example.com"}, {"ssl.cert": cert, "ssl.key": key},
                           managed={**ALL_MANAGED, "tls": False}))
     assert len(out) == 1 and "no Subject Alternative Names" in out[0] and "GODEBUG=x509ignoreCN=0" in out[0]
@@ -36,10 +36,10 @@ def test_certificate_without_sans_warns(cert_factory):
 def test_certificate_missing_builder_host_warns_but_wildcard_covers_it(cert_factory):
     config = {"SERVER_HOSTNAME": "quay.apps.example.com",
               "BUILDMAN_HOSTNAME": "r-quay-builder-ns.apps.example.com:443"}
-    cert, key = cert_factory(sans=["quay.apps.example.com"])
+    cert, key = cert_factory(dns=("quay.apps.example.com",))
     out = messages(advise(config, {"ssl.cert": cert, "ssl.key": key}, managed={**ALL_MANAGED, "tls": False}))
     assert len(out) == 1 and "r-quay-builder-ns.apps.example.com" in out[0]
-    cert, key = cert_factory(sans=["*.apps.example.com"])
+    cert, key = cert_factory(dns=("*.apps.example.com",))
     assert advise(config, {"ssl.cert": cert, "ssl.key": key}, managed={**ALL_MANAGED, "tls": False}) == []
 
 
@@ -76,7 +76,7 @@ def test_geo_replication_prerequisites(cert_factory):
     config = {"FEATURE_STORAGE_REPLICATION": True}
     found = advise(config, {}, managed=ALL_MANAGED)
     assert {f.component for f in found} >= {"objectstorage", "postgres", "redis", "clairpostgres", "tls"}
-    cert, key = cert_factory(sans=["q"])
+    cert, key = cert_factory(dns=("q",))
     unmanaged = {**ALL_MANAGED, **{k: False for k in ("objectstorage", "postgres", "redis", "clairpostgres", "tls")}}
     env = {"quay": {"QUAY_DISTRIBUTED_STORAGE_PREFERENCE"}, "mirror": {"QUAY_DISTRIBUTED_STORAGE_PREFERENCE"}}
     assert advise(config, {"ssl.cert": cert, "ssl.key": key}, managed=unmanaged, env_overrides=env) == []

@@ -36,7 +36,7 @@ def test_external_database_and_redis_are_unmanaged_and_valid(tmp_path):
 
 
 def test_custom_tls_pair_is_valid_for_its_hostname(tmp_path, cert_factory):
-    pair = cert_factory("quay.apps.example.com", sans=["quay.apps.example.com"])
+    pair = cert_factory(cn="quay.apps.example.com", dns=("quay.apps.example.com",))
     spec, report = write(tmp_path, hostname="quay.apps.example.com", tls_pair=pair)
     assert report.valid, report.to_dict()
     assert {"kind": "tls", "managed": False} in spec.components

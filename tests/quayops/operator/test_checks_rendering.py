@@ -27,13 +27,13 @@ def test_tls_without_pair_is_not_checked():
 
 
 def test_tls_pair_valid_for_server_and_builder_hosts(cert_factory):
-    cert, key = cert_factory(sans=["registry.company.com", "builder.company.com"])
+    cert, key = cert_factory(dns=("registry.company.com", "builder.company.com"))
     files = {"ssl.cert": cert, "ssl.key": key}
     assert check_tls_for(files, "registry.company.com", "builder.company.com:443") is None
 
 
 def test_tls_pair_not_valid_for_server_hostname(cert_factory):
-    cert, key = cert_factory(cn="nonexistent.company.com", sans=["nonexistent.company.com"])
+    cert, key = cert_factory(cn="nonexistent.company.com", dns=("nonexistent.company.com",))
     assert check_tls_for({"ssl.cert": cert, "ssl.key": key}, "registry.company.com", None) == (
         "provided certificate pair not valid for host 'registry.company.com': "
         "x509: certificate is valid for nonexistent.company.com, not registry.company.com"
@@ -41,14 +41,14 @@ def test_tls_pair_not_valid_for_server_hostname(cert_factory):
 
 
 def test_tls_pair_not_valid_for_builder_host_without_port(cert_factory):
-    cert, key = cert_factory(sans=["registry.company.com"])
+    cert, key = cert_factory(dns=("registry.company.com",))
     message = check_tls_for({"ssl.cert": cert, "ssl.key": key}, "registry.company.com", "builder.company.com:443")
     assert message.startswith("provided certificate pair not valid for host 'builder.company.com': x509: ")
 
 
 def test_tls_key_not_matching_cert(cert_factory):
-    cert, _ = cert_factory(sans=["registry.company.com"])
-    _, other_key = cert_factory(sans=["registry.company.com"])
+    cert, _ = cert_factory(dns=("registry.company.com",))
+    _, other_key = cert_factory(dns=("registry.company.com",))
     message = check_tls_for({"ssl.cert": cert, "ssl.key": other_key}, "registry.company.com", None)
     assert message == (
         "provided certificate pair not valid for host 'registry.company.com': "
