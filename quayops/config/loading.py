@@ -65,11 +65,12 @@ class Node:
     children: list[Node] = field(default_factory=list)
 
 
-def parse_config_yaml(text: str) -> dict:
+def parse_config_yaml(text: str, *, keep_nulls: bool = False) -> dict:
     """Parse config.yaml like config-tool: yaml.v3 into a string-keyed map, nulls removed.
 
     Raises `ConfigLoadError` with yaml.v3's wording for syntax errors, duplicate keys and a
-    top level that is not a mapping. An empty document gives `{}`.
+    top level that is not a mapping. An empty document gives `{}`. `keep_nulls` keeps null-valued
+    keys, as the operator's own decoding does (operator-facts §3.3).
     """
     root = compose_yaml(text)
     if root is None:
@@ -83,7 +84,7 @@ def parse_config_yaml(text: str) -> dict:
     config = decode(root, errors, top=True)
     if errors:
         raise ConfigLoadError(UNMARSHAL_ERRORS + "\n  ".join(errors))
-    return remove_null_values(config)
+    return config if keep_nulls else remove_null_values(config)
 
 
 def remove_null_values(config: dict) -> dict:

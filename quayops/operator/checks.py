@@ -17,7 +17,7 @@ from types import MappingProxyType
 from quayops.config.bundle import Bundle
 from quayops.config.certs import check_key_pair, verify_hostname
 from quayops.config.errors import ConfigLoadError
-from quayops.config.loading import TOP_LEVEL_TYPE, UNMARSHAL_ERRORS, compose_yaml, decode, type_error
+from quayops.config.loading import parse_config_yaml
 from quayops.errors import QuayopsError
 from quayops.model.conditions import ConditionType, Reason
 from quayops.model.findings import Finding
@@ -142,16 +142,7 @@ def parse_bundle_yaml(raw: bytes | None) -> tuple[dict | None, str | None]:
     yaml.v2 (YAML 1.1: `yes`/`on` are booleans); this decodes with config-tool's yaml.v3 rules.
     """
     try:
-        root = compose_yaml((raw or b"").decode("utf-8", errors="replace"))
-        if root is None or (root.kind == "scalar" and root.tag == "!!null"):
-            return {}, None
-        if root.kind != "map":
-            raise ConfigLoadError(UNMARSHAL_ERRORS + type_error(root, TOP_LEVEL_TYPE))
-        errors: list[str] = []
-        decoded = decode(root, errors, top=True)
-        if errors:
-            raise ConfigLoadError(UNMARSHAL_ERRORS + "\n  ".join(errors))
-        return decoded, None
+        return parse_config_yaml((raw or b"").decode("utf-8", errors="replace"), keep_nulls=True), None
     except ConfigLoadError as e:
         return None, e.message
 
