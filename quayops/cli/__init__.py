@@ -12,6 +12,7 @@ import click
 # command name -> (module, attribute, one-line help shown by `quayops --help`)
 COMMANDS: dict[str, tuple[str, str, str]] = {
     "config": ("quayops.cli.config", "config", "Create and validate config bundles."),
+    "runbook": ("quayops.cli.runbook", "runbook", "List, run and schedule the runbook notebooks."),
     "sim": ("quayops.cli.sim", "sim", "Run the cluster simulator."),
     "upgrade": ("quayops.cli.upgrade", "upgrade", "Plan Quay upgrades along supported paths."),
 }

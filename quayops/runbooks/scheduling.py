@@ -42,7 +42,7 @@ def cronjob_manifest(
         match = REFERENCE.match(ref)
         if match["var"]:
             raise ParametersInvalid(
-                f"secret parameter {key} would be read from env:{match['var']}, which a CronJob's pod does not have",
+                f"secret parameter {key} would be read from env:{match['var']}, which a CronJob's pod does not have.",
                 field=key, hint=f"Pass -p {key} secret:NAMESPACE/NAME/KEY.",
             )
         if match["namespace"] == namespace:
@@ -60,15 +60,15 @@ def cronjob_manifest(
     return {
         "apiVersion": "batch/v1",
         "kind": "CronJob",
-        "metadata": {"name": job_name, "namespace": namespace, "labels": labels},
+        "metadata": {"name": job_name, "namespace": namespace, "labels": dict(labels)},
         "spec": {
             "schedule": schedule,
             "concurrencyPolicy": "Forbid",
             "successfulJobsHistoryLimit": 3,
             "failedJobsHistoryLimit": 3,
-            "jobTemplate": {"metadata": {"labels": labels}, "spec": {
+            "jobTemplate": {"metadata": {"labels": dict(labels)}, "spec": {
                 "backoffLimit": 0,  # a runbook step is not blindly retried; the exit status says why it stopped
-                "template": {"metadata": {"labels": labels}, "spec": {
+                "template": {"metadata": {"labels": dict(labels)}, "spec": {
                     "serviceAccountName": service_account,
                     "restartPolicy": "Never",
                     "containers": [{
