@@ -50,7 +50,7 @@ def list_(output, notebooks):
               help="sim (the simulator's kubeconfig context), a kubeconfig context, or in-cluster.")
 @click.option("--out", "out_dir", type=click.Path(file_okay=False), default="out", show_default=True,
               help="Where the executed notebook, its HTML and the run record go.")
-@click.option("--timeout", type=float, default=None, help="Seconds any one cell may run (exit 3 past it).")
+@click.option("--timeout", type=click.IntRange(min=1), default=None, help="Seconds any one cell may run (exit 3 past it).")
 @click.option("--kernel", "kernel_name", default=None, help="Kernel name [default: the notebook's].")
 @click.option("--progress/--no-progress", default=True, show_default=True, help="papermill's progress bar.")
 @notebooks_option

@@ -77,7 +77,7 @@ def run_runbook(
     target: str = "sim",
     out_dir: str | os.PathLike,
     kernel_name: str | None = None,
-    timeout: float | None = None,
+    timeout: int | None = None,
     root: str | os.PathLike | None = None,
     progress: bool = True,
 ) -> RunRecord:
@@ -85,7 +85,7 @@ def run_runbook(
 
     Bad parameters return a record (exit 2) before any kernel starts, and only the JSON is written.
     Secret references are resolved here, handed to the kernel through its environment and masked in
-    every file written; a secret found in an output fails the run. `timeout` bounds each cell.
+    every file written; a secret found in an output fails the run. `timeout` bounds each cell (whole seconds).
     Raises RunbookNotFound for an unknown name.
     """
     runbook = find_runbook(name, root)
@@ -150,7 +150,7 @@ _LEAK_ADVICE = ("a secret value appeared in {where} and was masked in {name} and
 
 
 def _judge(nb, record: RunRecord, outcome: Outcome, failure: dict | None, forms: list[str], *,
-           timeout: float | None, notebook_name: str) -> str | None:
+           timeout: int | None, notebook_name: str) -> str | None:
     """Mask secrets in the executed notebook and, if the run failed or leaked, say where in the record
     and in a banner; return where a secret was found. A leak alone fails an otherwise good run."""
     _remove_markers(nb)
@@ -252,7 +252,7 @@ def _kernel_manager_class(env: dict[str, str], staging: Path, log):
     return RunbookKernelManager
 
 
-def _failing_cell(nb, outcome: Outcome, failure: dict | None, timeout: float | None):
+def _failing_cell(nb, outcome: Outcome, failure: dict | None, timeout: int | None):
     """(cell, ename, evalue): papermill's failing cell for a failed step, else the last cell that started."""
     if outcome is Outcome.FAILED:
         return nb.cells[failure["cell_index"]], failure["ename"], failure["evalue"]
