@@ -3,7 +3,6 @@ operator's checks against a QuayRegistry, the guide's advice, and opt-in online 
 
 from __future__ import annotations
 
-import random
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
@@ -17,19 +16,11 @@ from quayops.operator.components import is_managed
 from quayops.operator.defaults import ensure_default_components
 from quayops.operator.platform import OperatorEnv, Platform
 from quayops.operator.rendering.base import FIELD_GROUP_NAMES
-from quayops.operator.rendering.registry import render_registry
 
 ASSUMED_REGISTRY = (
     "No QuayRegistry given: checked against the guide's minimal QuayRegistry (4.1), where every "
     "component is defaulted. Pass --registry to check your own components."
 )
-# What an ObjectBucketClaim would provide offline: valid shapes, so only the user's values are judged.
-PLACEHOLDER_BUCKET = {
-    "BUCKET_HOST": "s3.openshift-storage.svc",
-    "BUCKET_NAME": "quay-datastore-placeholder",
-    "AWS_ACCESS_KEY_ID": "placeholder",
-    "AWS_SECRET_ACCESS_KEY": "placeholder",
-}
 # Files Quay's pod sees in /conf/stack beside config.yaml: the TLS secret and the extra CAs.
 MOUNTED_FILES = ("ssl.cert", "ssl.key")
 
@@ -93,7 +84,7 @@ def validate_bundle(
         filled = {FIELD_GROUP_NAMES[c["kind"]] for c in defaulted if c.get("managed") and c["kind"] in FIELD_GROUP_NAMES}
         errors = [f for f in result.findings if f.field_group not in filled] + operator_errors
     else:
-        result = run_config_tool(_final_bundle(registry, bundle, defaulted, platform, related_images))
+        result = run_config_tool(_final_bundle(registry, bundle, platform, related_images))
         errors = list(result.findings)
 
     managed = {c["kind"]: is_managed(defaulted, c["kind"]) for c in defaulted}
@@ -108,12 +99,13 @@ def validate_bundle(
     return report
 
 
-def _final_bundle(registry: dict, bundle: Bundle, defaulted: list[dict], platform: Platform,
+def _final_bundle(registry: dict, bundle: Bundle, platform: Platform,
                   related_images: Mapping[str, str] | None) -> Bundle:
-    """The bundle Quay's pod mounts at /conf/stack after the operator renders this registry."""
+    """The bundle Quay's pod mounts at /conf/stack once the operator has rendered this registry."""
+    from quayops.reconcile import preview
+
     operator = OperatorEnv(related_images=tuple((related_images or {}).items()) or OperatorEnv().related_images)
-    rendered = render_registry(registry, bundle, defaulted, platform=platform, operator=operator, keys=None,
-                               random=random.Random(0), upgrading=False, bucket=PLACEHOLDER_BUCKET)
+    rendered = preview(registry, bundle, platform=platform, operator=operator)
     name = registry["metadata"]["name"]
     secret = next(o for o in rendered.objects
                   if o["kind"] == "Secret" and o["metadata"]["name"].startswith(f"{name}-quay-config-secret-"))

@@ -13,7 +13,9 @@ import click
 COMMANDS: dict[str, tuple[str, str, str]] = {
     "config": ("quayops.cli.config", "config", "Create and validate config bundles."),
     "runbook": ("quayops.cli.runbook", "runbook", "List, run and schedule the runbook notebooks."),
+    "render": ("quayops.cli.render", "render", "Show what the operator would do with a QuayRegistry."),
     "sim": ("quayops.cli.sim", "sim", "Run the cluster simulator."),
+    "status": ("quayops.cli.status", "status", "Explain a QuayRegistry's status, live or from a dump."),
     "upgrade": ("quayops.cli.upgrade", "upgrade", "Plan Quay upgrades along supported paths."),
 }
 
