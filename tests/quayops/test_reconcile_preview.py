@@ -37,9 +37,8 @@ def test_current_version_equal_to_the_operator_renders_48_objects_and_completes(
 def test_refusal_stops_at_the_operators_condition():
     registry = {**minimal_registry(), "spec": {"components": [{"kind": "postgres", "managed": False}]}}
     p = preview(registry, BUNDLE, now=NOW)
-    assert conditions(p) == [("RolloutBlocked", "True", "ConfigInvalid",
-                              "required component `postgres` marked as unmanaged, but `configBundleSecret` "
-                              "is missing necessary fields")]
+    message = "required component `postgres` marked as unmanaged, but `configBundleSecret` is missing necessary fields"
+    assert conditions(p) == [("RolloutBlocked", "True", "ConfigInvalid", message)]
     assert p.objects == []
 
 
