@@ -97,9 +97,9 @@ def issue_registry_token(key: bytes, grant: RegistryGrant, *, now: float | None 
     return f"{header}.{payload}.{_b64(signature)}"
 
 
-def verify_registry_token(key: bytes, token: str, *, audiences: set[str], now: float | None = None
+def verify_registry_token(key: bytes, token: str, *, audience: str, now: float | None = None
                           ) -> RegistryGrant | None:
-    """The grant of a valid, unexpired token for one of `audiences`; None otherwise."""
+    """The grant of a valid, unexpired token for `audience`; None otherwise."""
     try:
         header, payload, signature = token.split(".")
         expected = hmac.new(key, f"{header}.{payload}".encode(), hashlib.sha256).digest()
@@ -108,7 +108,7 @@ def verify_registry_token(key: bytes, token: str, *, audiences: set[str], now: f
         claims: dict[str, Any] = json.loads(_unb64(payload))
     except ValueError:
         return None
-    if claims.get("exp", 0) < (now if now is not None else time.time()) or claims.get("aud") not in audiences:
+    if claims.get("exp", 0) < (now if now is not None else time.time()) or claims.get("aud") != audience:
         return None
     access = tuple((str(a["name"]), tuple(a["actions"])) for a in claims.get("access", [])
                    if a.get("type") == "repository")

@@ -75,7 +75,7 @@ async def _grant(request: web.Request) -> credentials.RegistryGrant | None:
         return None
     ctx = context(request)
     return credentials.verify_registry_token(ctx.settings.secret_key, header[7:].strip(),
-                                             audiences={request.host, ctx.settings.server_hostname})
+                                             audience=ctx.settings.server_hostname)
 
 
 async def v2_support_enabled(request: web.Request) -> web.Response:
@@ -111,8 +111,9 @@ async def generate_registry_jwt(request: web.Request) -> web.Response:
             name, wanted = match.group(1), set(match.group(2).split(","))
             granted = await _granted_actions(conn, identity, name, wanted)
             access.append((name, tuple(sorted(granted if "*" in wanted else granted & wanted))))
-    grant = credentials.RegistryGrant(subject=identity.username if identity else "", audience=request.host,
-                                      access=tuple(access))
+    # audience SERVER_HOSTNAME, as Quay: a token works through the route and a port-forward alike
+    grant = credentials.RegistryGrant(subject=identity.username if identity else "",
+                                      audience=ctx.settings.server_hostname, access=tuple(access))
     token = credentials.issue_registry_token(ctx.settings.secret_key, grant)
     return web.json_response({"token": token})
 
