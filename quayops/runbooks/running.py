@@ -112,19 +112,16 @@ def run_runbook(
     try:
         outcome, failure = _execute(runbook, staging, plan.inject, secrets, kernel_name=kernel_name,
                                     timeout=timeout, progress=progress)
-        staged = staging / "notebook.ipynb"
-        nb = nbformat.read(staged, as_version=4) if staged.exists() else None
+        nb = nbformat.read(staging / "notebook.ipynb", as_version=4)  # papermill saves it before the kernel starts
         forms = spellings(set(secrets.values()) | read_ledger(staging / "ledger"))
-        if outcome is Outcome.KERNEL_DIED and nb is not None:
-            failure = {"last_words": _last_line(staging / "kernel.log", forms)}
+        if outcome is Outcome.KERNEL_DIED:
+            failure = {**(failure or {}), "last_words": _last_line(staging / "kernel.log", forms)}
     finally:
         shutil.rmtree(staging, ignore_errors=True)
 
     record.outcome = outcome.value
     files = _artifact_paths(out, runbook)
-    if nb is None:  # the kernel never started
-        record.error, record.message = failure, f"{failure['ename']}: {failure['evalue']}"
-        return _write_record(record, out, runbook, forms, started)
+    nb.metadata.papermill["output_path"] = str(files["notebook"])  # not the staging copy papermill wrote
     leaked_where = _judge(nb, record, outcome, failure, forms, timeout=timeout, notebook_name=files["notebook"].name)
     if leaked_where:
         record.secret_leaks = [str(files["notebook"]), str(files["html"])]
@@ -259,8 +256,10 @@ def _failing_cell(nb, outcome: Outcome, failure: dict | None, timeout: int | Non
     started = [c for c in nb.cells if c.metadata.get("papermill", {}).get("start_time")]
     cell = started[-1] if started else nb.cells[0]
     if outcome is Outcome.TIMEOUT:
-        return cell, "CellTimeoutError", f"the cell ran longer than {timeout:g} s"
-    last_words = (failure or {}).get("last_words")
+        return cell, "CellTimeoutError", f"the cell ran longer than {timeout} s" if timeout else "the cell timed out"
+    if "ename" in failure:  # the kernel could not start
+        return cell, failure["ename"], failure["evalue"]
+    last_words = failure.get("last_words")
     return cell, "DeadKernelError", "the kernel died while running this cell (os._exit, a crash or out of memory)" + (
         f"; its last words: {last_words}" if last_words else "")
 
