@@ -68,7 +68,7 @@ class Registry:
         with psycopg.connect(self.dsn) as conn:
             return conn.execute(query, params).fetchall()
 
-    def keys(self) -> list[str]:
+    def object_keys(self) -> list[str]:
         return sorted(o["Key"] for o in self.s3.list_objects_v2(Bucket=self.bucket).get("Contents", []))
 
     def oras(self, *, username: str = ADMIN, password: str = ADMIN_PASSWORD, push_to: str | None = None

@@ -48,7 +48,7 @@ def test_push_two_images_then_pull_them_back(admin_registry, tmp_path, monkeypat
         assert "sha256:" + hashlib.sha256(raw.content).hexdigest() == digest
         assert json.loads(raw.content) == manifest
 
-    keys = r.keys()
+    keys = r.object_keys()
     assert all(_quay_path(d) in keys for d in blobs), keys
     assert not [k for k in keys if "/uploads/" in k], "chunks of finished uploads are removed"
     stored = dict(r.rows("SELECT content_checksum, image_size FROM imagestorage WHERE NOT uploading"))

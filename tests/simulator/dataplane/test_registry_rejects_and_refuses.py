@@ -41,7 +41,7 @@ def test_monolithic_push_with_wrong_digest_stores_nothing(admin_registry):
     response = requests.post(f"{r.app.url}/v2/acme/app/blobs/uploads/", params={"digest": wrong}, data=data,
                              headers=_token(r, "acme/app"), timeout=10)
     assert response.status_code == 400 and response.json()["errors"][0]["code"] == "DIGEST_INVALID"
-    assert r.keys() == []
+    assert r.object_keys() == []
     assert r.rows("SELECT count(*) FROM imagestorage") == [(0,)]
     right = "sha256:" + hashlib.sha256(data).hexdigest()
     stored = requests.post(f"{r.app.url}/v2/acme/app/blobs/uploads/", params={"digest": right}, data=data,
@@ -67,7 +67,7 @@ def test_chunked_push_with_wrong_digest_stores_nothing(admin_registry):
     wrong = "sha256:" + hashlib.sha256(b"not the content").hexdigest()
     finished = requests.put(location, params={"digest": wrong}, headers=headers, timeout=10)
     assert finished.status_code == 400 and finished.json()["errors"][0]["code"] == "DIGEST_INVALID"
-    assert r.keys() == []
+    assert r.object_keys() == []
     assert r.rows("SELECT (SELECT count(*) FROM imagestorage), (SELECT count(*) FROM blobupload)") == [(0, 0)]
 
 
