@@ -6,6 +6,7 @@ OAuth bearer tokens authenticate; scopes are checked as Quay's `require_scope` d
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from aiohttp import web
@@ -128,7 +129,7 @@ async def create_organization(request: web.Request) -> web.Response:
     return web.json_response("Created", status=201)
 
 
-async def _organization(conn: Any, request: web.Request, identity: Identity, orgname: str) -> dict[str, Any]:
+async def _organization(conn: Any, identity: Identity, orgname: str) -> dict[str, Any]:
     org = await model.get_user(conn, orgname)
     if org is None or not org["organization"]:
         raise Reply(_api_error(404, "not_found", "Not Found"))
@@ -141,7 +142,7 @@ async def get_organization(request: web.Request) -> web.Response:
     ctx = context(request)
     identity = await _authenticate(request, "org:admin")
     async with ctx.db.transaction() as conn:
-        org = await _organization(conn, request, identity, request.match_info["orgname"])
+        org = await _organization(conn, identity, request.match_info["orgname"])
     return web.json_response({"name": org["username"], "email": org["email"], "is_admin": True, "avatar": {}})
 
 
@@ -151,24 +152,23 @@ async def create_org_robot(request: web.Request) -> web.Response:
     identity = await _authenticate(request, "org:admin")
     data = await _json(request) if request.can_read_body else {}
     async with ctx.db.transaction() as conn:
-        org = await _organization(conn, request, identity, request.match_info["orgname"])
+        org = await _organization(conn, identity, request.match_info["orgname"])
         try:
             robot, token = await model.create_robot(
                 conn, org, request.match_info["robot_shortname"], description=str(data.get("description") or ""),
                 metadata=dict(data.get("unstructured_metadata") or {}), key=ctx.settings.secret_key)
         except DataModelError as e:
             return _message(str(e))
-    view = model.robot_view({**robot, "description": data.get("description") or "",
-                             "unstructured_json": None}, token)
-    view["unstructured_metadata"] = dict(data.get("unstructured_metadata") or {})
-    return web.json_response(view, status=201)
+    metadata = {"description": data.get("description") or "",
+                "unstructured_json": json.dumps(data.get("unstructured_metadata") or {})}
+    return web.json_response(model.robot_view({**robot, **metadata}, token), status=201)
 
 
 async def list_org_robots(request: web.Request) -> web.Response:
     ctx = context(request)
     identity = await _authenticate(request, "org:admin")
     async with ctx.db.transaction() as conn:
-        org = await _organization(conn, request, identity, request.match_info["orgname"])
+        org = await _organization(conn, identity, request.match_info["orgname"])
         robots = await model.list_robots(conn, org, key=ctx.settings.secret_key)
     if request.query.get("token", "true").lower() == "false":
         for robot in robots:
