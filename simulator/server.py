@@ -1,11 +1,13 @@
-"""Start and stop the simulator in-process: the Store plus its HTTPS API server on 127.0.0.1.
+"""Start and stop the simulator in-process: the Store, its controllers and its HTTPS API server.
 
 `start_simulator()` returns a handle with a ready `kubernetes` ApiClient; usable as a context manager.
+Controllers run in a thread (`run_controllers=True`) or are stepped by the caller (`sim.runner.step()`).
 """
 
 from __future__ import annotations
 
 import asyncio
+import random
 import ssl
 import tempfile
 import threading
@@ -16,20 +18,42 @@ from typing import Any
 from aiohttp import web
 
 from simulator.apiserver.app import ApiServer
+from simulator.clock import Clock
+from simulator.controllers import Runner, build_controllers
+from simulator.controllers.base import Context
+from simulator.controllers.recording import EventRecorder
 from simulator.kubeconfig import CONTEXT, generate_tls, new_token, write_kubeconfig
+from simulator.profiles import ClusterProfile, profile_for
+from simulator.stages import PACES
 from simulator.store import Store
 
 LOOPBACK = "127.0.0.1"
 
 
 class Simulator:
-    """A running simulator. `store` is shared with the HTTP layer (and, later, controllers)."""
+    """A running simulator. `store` is shared by the HTTP layer and the controllers `runner` drives.
+
+    `profile` shapes the cluster (default: the platform's), `clock` paces it (default: real time),
+    `pace` names the stage set (`fast`, `realistic`, `immediate`).
+    """
 
     def __init__(self, *, platform: str = "openshift", seed: int | None = None, port: int = 0,
-                 kubeconfig: str | Path | None = None, host: str = LOOPBACK, event_window: int = 50_000) -> None:
+                 kubeconfig: str | Path | None = None, host: str = LOOPBACK, event_window: int = 50_000,
+                 profile: ClusterProfile | None = None, clock: Clock | None = None, pace: str = "fast",
+                 run_controllers: bool = False) -> None:
         if host != LOOPBACK:
             raise ValueError(f"the simulator binds {LOOPBACK} only, not {host!r}")
-        self.store = Store(platform=platform, seed=seed, event_window=event_window)
+        if pace not in PACES:
+            raise ValueError(f"unknown pace {pace!r}: expected one of {', '.join(PACES)}")
+        self.profile = profile or profile_for(platform)
+        self.clock = clock or Clock.real()
+        self.store = Store(platform=self.profile.platform, seed=seed, clock=self.clock.now, event_window=event_window)
+        self.store.bootstrappers.append(self.profile.bootstrap)
+        self.profile.bootstrap(self.store)
+        ctx = Context(self.store, self.clock, PACES[pace], self.profile, random.Random(seed),
+                      EventRecorder(self.store))
+        self.runner = Runner(ctx, build_controllers(ctx))
+        self._run_controllers = run_controllers
         self.token = new_token()
         self._tls = generate_tls(host)
         self._host, self._port = host, port
@@ -58,6 +82,8 @@ class Simulator:
             raise RuntimeError(f"simulator failed to start: {self._error}") from self._error
         if not self._ready.is_set():
             raise RuntimeError("simulator did not start within 30 s")
+        if self._run_controllers:
+            self.runner.run()
         return self
 
     def _run(self) -> None:
@@ -97,7 +123,8 @@ class Simulator:
             await self._runner.cleanup()
 
     def stop(self) -> None:
-        """Stop serving, close every watch and remove the temporary kubeconfig."""
+        """Stop the controllers and serving, close every watch and remove the temporary kubeconfig."""
+        self.runner.stop()
         if self._loop is not None and self._thread is not None and self._thread.is_alive():
             self._loop.call_soon_threadsafe(self._loop.stop)
             self._thread.join(30)
@@ -120,6 +147,11 @@ class Simulator:
 
 
 def start_simulator(*, platform: str = "openshift", seed: int | None = None, port: int = 0,
-                    kubeconfig: str | Path | None = None, host: str = LOOPBACK) -> Simulator:
-    """Start a simulator in a background thread and return once it serves."""
-    return Simulator(platform=platform, seed=seed, port=port, kubeconfig=kubeconfig, host=host).start()
+                    kubeconfig: str | Path | None = None, host: str = LOOPBACK, profile: ClusterProfile | None = None,
+                    clock: Clock | None = None, pace: str = "fast", run_controllers: bool = False) -> Simulator:
+    """Start a simulator in a background thread and return once it serves.
+
+    Controllers run in their own thread with `run_controllers=True`; otherwise `sim.runner.step()` drives them.
+    """
+    return Simulator(platform=platform, seed=seed, port=port, kubeconfig=kubeconfig, host=host, profile=profile,
+                     clock=clock, pace=pace, run_controllers=run_controllers).start()

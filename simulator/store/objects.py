@@ -179,6 +179,8 @@ class Store:
         self._dependents: dict[str, set[ObjectKey]] = {}
         self._pending_gc: dict[ObjectKey, None] = {}  # an ordered set
         self._logs: dict[tuple[str, str, str], list[str]] = {}
+        # extra steps run after every bootstrap (at start and after reset): the cluster profile's nodes, …
+        self.bootstrappers: list[Callable[[Store], None]] = []
         self._bootstrap()
 
     # ---- lifecycle -------------------------------------------------------------------------
@@ -196,6 +198,8 @@ class Store:
                 by_resource.setdefault((k.group, k.plural), []).append(k)
         for kinds in by_resource.values():
             self.create(crd_kind, crd_manifest(kinds))
+        for step in self.bootstrappers:
+            step(self)
 
     def reset(self) -> None:
         """Forget every object and close every watch; resourceVersions keep rising (old ones expire)."""
