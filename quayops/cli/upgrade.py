@@ -43,3 +43,30 @@ def plan(source, target, output, all_paths):
     click.echo(" → ".join(map(str, result.path)) + f"  ({result.hops} hop{'s' if result.hops > 1 else ''})")
     for alt in result.alternatives if all_paths else ():
         click.echo("also: " + " → ".join(map(str, alt)))
+
+
+@upgrade.command()
+@click.argument("name")
+@click.option("-n", "--namespace", default="quay-enterprise", show_default=True)
+@click.option("--to", "target", required=True, metavar="VERSION", help="Target Quay version.")
+@click.option("--context", default=None, help="kubeconfig context (default: the current one).")
+@click.option("-o", "--output", type=click.Choice(["table", "json"]), default="table", show_default=True)
+def check(name, namespace, target, context, output):
+    """Preflight risks of upgrading registry NAME to VERSION; exit 1 when any blocks it."""
+    from quayops.errors import QuayopsError
+    from quayops.kube.client import Cluster
+    from quayops.upgrade.preflight import BLOCK, check_upgrade, gather_preflight
+
+    try:
+        risks = check_upgrade(gather_preflight(Cluster.connect(context), name, namespace=namespace, target=target))
+    except QuayopsError as e:
+        click.echo(f"quayops: {e}", err=True)
+        sys.exit(2)
+    if output == "json":
+        click.echo(as_json([r.to_dict() for r in risks]))
+    else:
+        if not risks:
+            click.echo(f"no preflight risks for {namespace}/{name} → {target}")
+        for r in risks:
+            click.echo(f"{r.severity.upper():<5} {r.name:<28} {r.message} (guide {r.section})")
+    sys.exit(1 if any(r.severity == BLOCK for r in risks) else 0)
