@@ -7,12 +7,11 @@ Admission (pruning, types), strategic merge (patch keys), managedFields (list ty
 from __future__ import annotations
 
 import functools
+import importlib.util
 import json
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
-
-import kubernetes_validate
 
 SCHEMA_VERSION = "1.36.0"
 _REF = "#/$defs/"
@@ -99,10 +98,18 @@ OPENSHIFT_DEFINITIONS: dict[str, Any] = {
 }
 
 
+def _kubernetes_validate_dir() -> Path:
+    # only its data files are needed: importing the package pulls in jsonschema's format checkers (seconds)
+    spec = importlib.util.find_spec("kubernetes_validate")
+    if spec is None or not spec.submodule_search_locations:
+        raise ModuleNotFoundError("kubernetes-validate is not installed; the simulator reads its OpenAPI schemas")
+    return Path(next(iter(spec.submodule_search_locations)))
+
+
 @functools.cache
 def builtin_definitions() -> dict[str, Any]:
     """Every built-in definition (kubernetes-validate's, for SCHEMA_VERSION) plus OpenShift's."""
-    base = Path(kubernetes_validate.__file__).parent / "kubernetes-json-schema" / f"v{SCHEMA_VERSION}-local"
+    base = _kubernetes_validate_dir() / "kubernetes-json-schema" / f"v{SCHEMA_VERSION}-local"
     defs = json.loads((base / "_definitions.json").read_text())["$defs"]
     defs.update(OPENSHIFT_DEFINITIONS)
     return defs
