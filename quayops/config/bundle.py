@@ -73,7 +73,7 @@ def load_bundle_path(path: str | os.PathLike) -> Bundle:
     from ruamel.yaml import YAML, YAMLError
 
     try:
-        doc = YAML(typ="safe", pure=True).load(p.read_text())
+        doc = YAML(typ="safe").load(p.read_text())
     except (YAMLError, UnicodeDecodeError) as e:
         raise BundleUnreadable(f"config bundle {p}: not a readable YAML/JSON Secret manifest ({e})") from e
     if not isinstance(doc, dict):

@@ -46,7 +46,7 @@ def load_registry_path(path: str | os.PathLike) -> dict:
 
     p = Path(path)
     try:
-        doc = YAML(typ="safe", pure=True).load(p.read_text())
+        doc = YAML(typ="safe").load(p.read_text())
     except FileNotFoundError as e:
         raise RegistryInvalid(f"QuayRegistry manifest {p}: no such file", field="--registry") from e
     except (YAMLError, UnicodeDecodeError) as e:

@@ -35,7 +35,7 @@ def load_graph() -> Graph:
     """The packaged graph, with the implicit N-1 hop added for every minor that lacks an explicit one."""
     from ruamel.yaml import YAML
 
-    data = YAML(typ="safe", pure=True).load(resources.files("quayops.upgrade").joinpath("paths.yaml").read_text())
+    data = YAML(typ="safe").load(resources.files("quayops.upgrade").joinpath("paths.yaml").read_text())
     releases = {parse_version(k).minor_key: parse_version(str(v)) for k, v in data["releases"].items()}
     hops = [
         Hop(

@@ -84,7 +84,7 @@ def final_config(ctx: Context, bucket: Mapping[str, str]) -> dict:
 
 def dump_yaml(value: dict) -> str:
     """YAML with sorted keys, as Go's yaml.Marshal writes a map."""
-    yaml = YAML(typ="safe", pure=True)
+    yaml = YAML(typ="safe")
     yaml.default_flow_style = False
     out = io.StringIO()
     yaml.dump(_sorted(value), out)
