@@ -21,6 +21,7 @@ from simulator.apiserver.app import ApiServer
 from simulator.clock import Clock
 from simulator.controllers import Runner, build_controllers
 from simulator.controllers.base import Context
+from simulator.controllers.bucketclaims import BucketProvisioner
 from simulator.controllers.recording import EventRecorder
 from simulator.kubeconfig import CONTEXT, generate_tls, new_token, write_kubeconfig
 from simulator.profiles import ClusterProfile, profile_for
@@ -34,13 +35,14 @@ class Simulator:
     """A running simulator. `store` is shared by the HTTP layer and the controllers `runner` drives.
 
     `profile` shapes the cluster (default: the platform's), `clock` paces it (default: real time),
-    `pace` names the stage set (`fast`, `realistic`, `immediate`).
+    `pace` names the stage set (`fast`, `realistic`, `immediate`); `bucket_provisioner` makes the
+    buckets behind ObjectBucketClaims real (the data plane's seam).
     """
 
     def __init__(self, *, platform: str = "openshift", seed: int | None = None, port: int = 0,
                  kubeconfig: str | Path | None = None, host: str = LOOPBACK, event_window: int = 50_000,
                  profile: ClusterProfile | None = None, clock: Clock | None = None, pace: str = "fast",
-                 run_controllers: bool = False) -> None:
+                 run_controllers: bool = False, bucket_provisioner: BucketProvisioner | None = None) -> None:
         if host != LOOPBACK:
             raise ValueError(f"the simulator binds {LOOPBACK} only, not {host!r}")
         if pace not in PACES:
@@ -51,7 +53,7 @@ class Simulator:
         self.store.bootstrappers.append(self.profile.bootstrap)
         self.profile.bootstrap(self.store)
         ctx = Context(self.store, self.clock, PACES[pace], self.profile, random.Random(seed),
-                      EventRecorder(self.store))
+                      EventRecorder(self.store), buckets=bucket_provisioner)
         self.runner = Runner(ctx, build_controllers(ctx))
         self._run_controllers = run_controllers
         self.token = new_token()

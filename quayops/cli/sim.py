@@ -19,17 +19,34 @@ def sim() -> None:
 @click.option("--kubeconfig", "kubeconfig", type=click.Path(dir_okay=False), default=None,
               help="Where to write the kubeconfig (context `simulator`); a temporary file by default.")
 @click.option("--platform", type=click.Choice(["openshift", "kubernetes"]), default="openshift", show_default=True)
-@click.option("--seed", type=int, default=None, help="Seed for generated names and uids.")
-def serve(host: str, port: int, kubeconfig: str | None, platform: str, seed: int | None) -> None:
+@click.option("--seed", type=int, default=None, help="Seed for generated names, uids and delays.")
+@click.option("--pace", type=click.Choice(["fast", "realistic", "immediate"]), default="fast", show_default=True,
+              help="Lifecycle delays: a registry rolls out in seconds (fast) or as on a real cluster (realistic).")
+@click.option("--clock-rate", type=float, default=1.0, show_default=True,
+              help="Simulated seconds per real second (60: an hour of restarts in a minute).")
+@click.option("--workers", type=int, default=None, help="Worker nodes (default: the platform profile's).")
+@click.option("--worker-size", default=None, metavar="CPU/MEMORY",
+              help="Worker capacity, e.g. 8/32Gi (default: the platform profile's).")
+def serve(host: str, port: int, kubeconfig: str | None, platform: str, seed: int | None, pace: str,
+          clock_rate: float, workers: int | None, worker_size: str | None) -> None:
     """Serve until SIGINT or SIGTERM; prints `ready <kubeconfig-path> <server-url>` once serving."""
     if host != "127.0.0.1":
         raise click.BadParameter("the simulator binds 127.0.0.1 only", param_hint="--host")
-    from simulator.server import start_simulator  # lazy: quayops never imports simulator at import time
+    if clock_rate <= 0:
+        raise click.BadParameter("must be greater than 0", param_hint="--clock-rate")
+    cpu, _, memory = (worker_size or "").partition("/")
+    if worker_size and not (cpu and memory):
+        raise click.BadParameter("expected CPU/MEMORY, e.g. 8/32Gi", param_hint="--worker-size")
+    from simulator.clock import Clock  # lazy: quayops never imports simulator at import time
+    from simulator.profiles import profile_for
+    from simulator.server import start_simulator
 
+    profile = profile_for(platform).with_workers(count=workers, cpu=cpu or None, memory=memory or None)
     stop = threading.Event()
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, lambda *_: stop.set())
-    simulator = start_simulator(platform=platform, seed=seed, port=port, kubeconfig=kubeconfig, host=host)
+    simulator = start_simulator(platform=platform, seed=seed, port=port, kubeconfig=kubeconfig, host=host,
+                                profile=profile, clock=Clock(rate=clock_rate), pace=pace, run_controllers=True)
     try:
         click.echo(f"ready {simulator.kubeconfig_path} {simulator.url}")
         while not stop.wait(0.5):

@@ -28,11 +28,22 @@ class Registration:
         return getattr(importlib.import_module(module), attr)(ctx)
 
 
+_OPENSHIFT = ("openshift",)
+
 REGISTRY: list[Registration] = [
+    Registration("nodes", "simulator.controllers.nodes:NodeLifecycle"),
+    Registration("volumes", "simulator.controllers.volumes:Volumes"),
+    Registration("cronjobs", "simulator.controllers.cronjobs:CronJobs"),
+    Registration("jobs", "simulator.controllers.jobs:Jobs"),
+    Registration("horizontalpodautoscalers", "simulator.controllers.hpa:HorizontalPodAutoscalers"),
     Registration("deployments", "simulator.controllers.deployments:Deployments"),
+    Registration("statefulsets", "simulator.controllers.statefulsets:StatefulSets"),
     Registration("replicasets", "simulator.controllers.replicasets:ReplicaSets"),
     Registration("scheduler", "simulator.controllers.scheduler:Scheduler"),
     Registration("kubelet", "simulator.controllers.pods:Kubelet"),
+    Registration("endpoints", "simulator.controllers.endpoints:Endpoints"),
+    Registration("routes", "simulator.controllers.routes:Router", _OPENSHIFT),
+    Registration("objectbucketclaims", "simulator.controllers.bucketclaims:BucketClaims", _OPENSHIFT),
 ]
 
 

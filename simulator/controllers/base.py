@@ -13,7 +13,7 @@ import random
 import threading
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from quayops.kube.kinds import Kind
 from simulator.clock import Clock
@@ -22,6 +22,9 @@ from simulator.profiles import ClusterProfile
 from simulator.stages import Pace, delay_for, knob
 from simulator.store import Store, Watch
 from simulator.store.errors import Conflict, NotFound, StatusError
+
+if TYPE_CHECKING:
+    from simulator.controllers.bucketclaims import BucketProvisioner
 
 log = logging.getLogger(__name__)
 
@@ -76,6 +79,7 @@ class Context:
     profile: ClusterProfile
     rng: random.Random
     events: EventRecorder
+    buckets: BucketProvisioner | None = None  # the data plane's real buckets, when it is on
 
     def kind(self, api_version: str, kind: str) -> Kind:
         return self.store.kind(api_version, kind)

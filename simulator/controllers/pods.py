@@ -94,6 +94,20 @@ def moment(plan: Plan, restart_policy: str, now: float) -> Moment:
         run_from = restart_at
 
 
+def is_active(pod: Mapping[str, Any]) -> bool:
+    """Counted toward replicas: not terminal and not being deleted (`controller.IsPodActive`)."""
+    return (pod.get("status") or {}).get("phase") not in ("Succeeded", "Failed") \
+        and not pod["metadata"].get("deletionTimestamp")
+
+
+def ready_since(pod: Mapping[str, Any]) -> str | None:
+    """When the pod became Ready (its condition's lastTransitionTime), or None if it is not."""
+    for c in (pod.get("status") or {}).get("conditions") or []:
+        if c.get("type") == "Ready":
+            return c.get("lastTransitionTime") if c.get("status") == "True" else None
+    return None
+
+
 def qos_class(spec: Mapping[str, Any]) -> str:
     """Guaranteed, Burstable or BestEffort, as `v1qos.GetPodQOS` decides."""
     containers = spec.get("containers") or []

@@ -11,26 +11,12 @@ from typing import Any
 
 from simulator.controllers.base import Context, Key, Watched, owned_by
 from simulator.controllers.ownership import owned, pod_from_template
-from simulator.controllers.pods import epoch
+from simulator.controllers.pods import epoch, is_active, ready_since
 from simulator.controllers.recording import NORMAL
 from simulator.store.errors import StatusError
 
 COMPONENT = "replicaset-controller"
 _PHASE_RANK = {"Pending": 0, "Unknown": 1, "Running": 2}
-
-
-def is_active(pod: Mapping[str, Any]) -> bool:
-    """Counted toward replicas: not terminal and not being deleted (`controller.IsPodActive`)."""
-    return (pod.get("status") or {}).get("phase") not in ("Succeeded", "Failed") \
-        and not pod["metadata"].get("deletionTimestamp")
-
-
-def ready_since(pod: Mapping[str, Any]) -> str | None:
-    """When the pod became Ready (its condition's lastTransitionTime), or None if it is not."""
-    for c in (pod.get("status") or {}).get("conditions") or []:
-        if c.get("type") == "Ready":
-            return c.get("lastTransitionTime") if c.get("status") == "True" else None
-    return None
 
 
 def deletion_rank(pod: Mapping[str, Any]) -> tuple[Any, ...]:
