@@ -4,39 +4,94 @@ and controllers/quay/quayregistry_controller.go updateGrafanaDashboardData (oper
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 
 from quayops.operator.rendering.base import Context, obj, service
 
 GRAFANA_NAMESPACE = "openshift-config-managed"
 RESTARTS_ALERT = "QuayPodFrequentlyRestarting"
 RESTARTS_EXPR = 'increase(kube_pod_container_status_restarts_total{pod=~".*-quay-app-.*"}[1h]) > 5'
-# Dashboard panels: (title, PromQL with $namespace and $service filters)
+_FILTER = 'namespace="$namespace", service="$service"'
+
+
+@dataclass(frozen=True)
+class DashboardPanel:
+    """One figure of the operator's Quay dashboard: `expr` is its PromQL verbatim ($namespace, $service)."""
+
+    key: str
+    title: str
+    expr: str
+    unit: str = "none"
+    legend: str = ""
+
+    @property
+    def single_value(self) -> bool:
+        return self.key in ("organizations", "repositories", "users", "robots")
+
+
+# The PromQL of kustomize/components/monitoring/quay-grafana-dashboard.configmap.yaml, panel by panel.
 PANELS = (
-    ("Organizations", "max(quay_org_rows{namespace='$namespace', service='$service'})"),
-    ("Repositories", "max(quay_repository_rows{namespace='$namespace', service='$service'})"),
-    ("Users", "max(quay_user_rows{namespace='$namespace', service='$service'})"),
-    ("Robots", "max(quay_robot_rows{namespace='$namespace', service='$service'})"),
-    ("CPU", "sum(rate(container_cpu_usage_seconds_total{namespace='$namespace', pod=~'.*-quay-app-.*'}[5m]))"),
-    ("Max memory", "max(container_memory_working_set_bytes{namespace='$namespace', pod=~'.*-quay-app-.*'})"),
-    ("Image pulls", "sum(rate(quay_registry_image_pulls_total{namespace='$namespace', service='$service'}[5m]))"),
-    ("Image pushes", "sum(rate(quay_registry_image_pushes_total{namespace='$namespace', service='$service'}[5m]))"),
-    ("Authentications", "sum(rate(quay_authentication_attempts_total{namespace='$namespace', service='$service'}[5m]))"),
-    ("API requests", "sum(rate(quay_request_duration_seconds_count{namespace='$namespace', service='$service'}[5m]))"),
-    ("API latency p99", ("histogram_quantile(0.99, sum by (le) (rate(quay_request_duration_seconds_bucket"
-                        "{namespace='$namespace', service='$service'}[5m])))")),
+    DashboardPanel("organizations", "Organizations", f"max(quay_org_rows{{{_FILTER}}} > 0)"),
+    DashboardPanel("repositories", "Repositories", f"max(quay_repository_rows{{{_FILTER}}} > 0)"),
+    DashboardPanel("users", "Users", f"max(quay_user_rows{{{_FILTER}}} > 0)"),
+    DashboardPanel("robots", "Robots", f"max(quay_robot_rows{{{_FILTER}}} > 0)"),
+    DashboardPanel("cpu", "CPU usage (percent)",
+                   "sum by (process_name) (rate(process_cpu_seconds_total"
+                   f'{{{_FILTER},pod=~".+-quay-.+"}}[5m])) * 100', "percent", "{{process_name}}"),
+    DashboardPanel("memory", "Max memory usage",
+                   f'max(process_resident_memory_bytes{{host=~".+-quay-app-.+", {_FILTER}}}) by (process_name)',
+                   "bytes", "{{process_name}}"),
+    DashboardPanel("image_pulls", "Image pulls", f"sum(rate(quay_registry_image_pulls_total{{{_FILTER}}}[5m]))",
+                   "ops"),
+    DashboardPanel("image_pushes", "Image pushes", f"sum(rate(quay_registry_image_pushes_total{{{_FILTER}}}[5m]))",
+                   "ops"),
+    DashboardPanel("authentications", "Authentications",
+                   f"sum(rate(quay_authentication_attempts_total{{{_FILTER}}}[5m]))", "ops"),
+    DashboardPanel("api_requests", "API request rate",
+                   f"sum by (route) (rate(quay_request_duration_seconds_count{{{_FILTER}}}[5m]))", "reqps",
+                   "{{route}}"),
+    DashboardPanel("api_latency_p95", "API latency p95",
+                   "histogram_quantile(0.95, sum by (le, route) "
+                   f"(rate(quay_request_duration_seconds_bucket{{{_FILTER}}}[5m])))", "s", "{{route}}"),
 )
 
 
+def _grafana_panel(index: int, panel: DashboardPanel, y: int, x: int, width: int) -> dict:
+    height = 4 if panel.single_value else 8
+    return {
+        "id": index + 1, "type": "stat" if panel.single_value else "timeseries", "title": panel.title,
+        "datasource": {"type": "prometheus", "uid": "$datasource"},
+        "gridPos": {"h": height, "w": width, "x": x, "y": y},
+        "fieldConfig": {"defaults": {"unit": panel.unit}, "overrides": []},
+        "targets": [{"refId": "A", "expr": panel.expr, "legendFormat": panel.legend}],
+    }
+
+
 def dashboard(title: str, namespace: str, service_name: str) -> str:
-    """The Grafana dashboard JSON with title and the namespace/service template filters set."""
+    """The Grafana dashboard JSON with title and the namespace/service template filters set.
+
+    Rows as the operator's: the four counts, CPU and memory, pulls/pushes/auth, then requests and latency.
+    """
+    rows = [(4, PANELS[0:4]), (8, PANELS[4:6]), (8, PANELS[6:9]), (8, PANELS[9:11])]
+    panels, y = [], 0
+    for height, row in rows:
+        width = 24 // len(row)
+        for i, panel in enumerate(row):
+            panels.append(_grafana_panel(len(panels), panel, y, i * width, width))
+        y += height
+    variable = {"type": "constant", "hide": 2, "skipUrlSync": False}
     return json.dumps({
-        "title": title,
+        "title": title, "uid": "quay-registry", "editable": False, "schemaVersion": 36, "tags": ["quay"],
+        "time": {"from": "now-6h", "to": "now"}, "refresh": "30s",
         "templating": {"list": [
-            {"name": "namespace", "type": "constant", "query": namespace, "hide": 2},
-            {"name": "service", "type": "constant", "query": service_name, "hide": 2},
+            {"name": "datasource", "type": "datasource", "query": "prometheus", "hide": 0,
+             "current": {"text": "prometheus", "value": "prometheus"}},
+            {**variable, "name": "namespace", "query": namespace,
+             "current": {"text": namespace, "value": namespace}},
+            {**variable, "name": "service", "query": service_name,
+             "current": {"text": service_name, "value": service_name}},
         ]},
-        "panels": [{"id": i + 1, "type": "timeseries", "title": t, "targets": [{"expr": e}]}
-                   for i, (t, e) in enumerate(PANELS)],
+        "panels": panels,
     }, indent=2)
 
 
