@@ -6,7 +6,9 @@ OpenShift Data Foundation's NooBaa; `kubernetes` is a plain cluster without Open
 
 from __future__ import annotations
 
+import hashlib
 import re
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
@@ -171,10 +173,18 @@ def _node(profile: ClusterProfile, pool: NodePool, name: str, *, zone: str, ip: 
                    "conditions": [{**c, "lastHeartbeatTime": now, "lastTransitionTime": now} for c in conditions],
                    "addresses": [{"type": "InternalIP", "address": ip}, {"type": "Hostname", "address": name}],
                    "nodeInfo": {"architecture": "amd64", "operatingSystem": "linux", "kubeletVersion": KUBELET_VERSION,
+                                "kubeProxyVersion": "", "bootID": _node_uuid(name, "boot"),
+                                "machineID": _node_uuid(name, "machine").replace("-", ""),
+                                "systemUUID": _node_uuid(name, "system"),
                                 "containerRuntimeVersion": "cri-o://1.36.0", "kernelVersion": "5.14.0",
                                 "osImage": "Red Hat Enterprise Linux CoreOS" if profile.platform == "openshift"
                                 else "Ubuntu 24.04 LTS"}},
     }
+
+
+def _node_uuid(node: str, what: str) -> str:
+    """A stable uuid per node (the same names give the same ids, run after run)."""
+    return str(uuid.UUID(bytes=hashlib.sha256(f"{node}/{what}".encode()).digest()[:16], version=4))
 
 
 def _bootstrap_noobaa(store: Store, profile: ClusterProfile) -> None:

@@ -40,7 +40,11 @@ def _requests(target: Obj, resource: str) -> float:
 
 
 def _value_text(resource: str, value: float) -> str:
-    return f"{round(value * 1000)}m" if resource == "cpu" else f"{round(value)}"
+    """A quantity as the API canonicalizes it: `4`, `250m`, or bytes."""
+    if resource != "cpu":
+        return str(round(value))
+    milli = round(value * 1000)
+    return str(milli // 1000) if milli % 1000 == 0 else f"{milli}m"
 
 
 class HorizontalPodAutoscalers:
