@@ -1,0 +1,192 @@
+"""A Prometheus query client over prometheus-api-client, found by URL or through OpenShift's `thanos-querier` Route.
+
+Pitfalls of the underlying client handled here: windows are computed when a call runs (never at import),
+range queries always carry an explicit step, retries are bounded, and failures become PrometheusError
+naming the URL. `QUAYOPS_RESOLVE` (`host:port:address[:port]`, like curl --resolve) maps a Route host to
+another address, for clusters whose router the machine cannot resolve (the simulator).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from urllib.parse import urlsplit
+
+import requests
+from prometheus_api_client import PrometheusApiClientException, PrometheusConnect
+from requests.adapters import HTTPAdapter
+from urllib3.util.retry import Retry
+
+from quayops.errors import ClusterError
+from quayops.kube.client import Cluster
+
+MONITORING_NAMESPACE = "openshift-monitoring"
+QUERIER_ROUTE = "thanos-querier"
+RESOLVE_ENV = "QUAYOPS_RESOLVE"
+POINTS = 240  # points per range query when no step is given: Grafana's default resolution for a panel
+_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
+
+Resolve = dict[tuple[str, int], tuple[str, int]]
+
+
+class PrometheusError(ClusterError):
+    """Prometheus could not be found, reached or queried; the message names the URL."""
+
+
+def parse_window(window: str | timedelta) -> timedelta:
+    """`30s`, `15m`, `1h`, `2d`, `1w` (or a timedelta) → timedelta."""
+    if isinstance(window, timedelta):
+        return window
+    text = window.strip()
+    if len(text) < 2 or text[-1] not in _UNITS or not text[:-1].isdigit() or int(text[:-1]) == 0:
+        raise ValueError(f"window {window!r}: expected a positive number and one of s, m, h, d, w, like 1h")
+    return timedelta(seconds=int(text[:-1]) * _UNITS[text[-1]])
+
+
+def default_step(window: timedelta) -> str:
+    """A step giving about POINTS points over `window`, at least one second."""
+    return f"{max(1, int(window.total_seconds() // POINTS))}s"
+
+
+def parse_resolve(text: str | None) -> Resolve:
+    """`host:port:address[:port]` entries, separated by commas or spaces → {(host, port): (address, port)}."""
+    mapping: Resolve = {}
+    for entry in (text or "").replace(",", " ").split():
+        parts = entry.split(":")
+        if len(parts) not in (3, 4) or not all(parts) or not all(p.isdigit() for p in parts[1::2]):
+            raise ValueError(f"{RESOLVE_ENV} entry {entry!r}: expected host:port:address or host:port:address:port")
+        port = int(parts[1])
+        mapping[(parts[0].lower(), port)] = (parts[2], int(parts[3]) if len(parts) == 4 else port)
+    return mapping
+
+
+class ResolvingAdapter(HTTPAdapter):
+    """Connects to the mapped address for mapped (host, port) pairs, keeping Host, SNI and certificate checks
+    on the original host name."""
+
+    def __init__(self, resolve: Resolve, **kwargs: Any) -> None:
+        self.resolve = resolve
+        super().__init__(**kwargs)
+
+    def _target(self, url: str) -> tuple[str, int] | None:
+        parts = urlsplit(url)
+        port = parts.port or (443 if parts.scheme == "https" else 80)
+        return self.resolve.get(((parts.hostname or "").lower(), port))
+
+    def send(self, request: requests.PreparedRequest, *args: Any, **kwargs: Any) -> requests.Response:
+        if self._target(request.url or "") is not None:
+            request.headers.setdefault("Host", urlsplit(request.url).netloc)
+        return super().send(request, *args, **kwargs)
+
+    def get_connection_with_tls_context(self, request: requests.PreparedRequest, verify: bool | str | None,
+                                        proxies: Mapping[str, str] | None = None, cert: Any = None) -> Any:
+        target = self._target(request.url)
+        if target is None:
+            return super().get_connection_with_tls_context(request, verify, proxies=proxies, cert=cert)
+        host_params, pool_kwargs = self.build_connection_pool_key_attributes(request, verify, cert)
+        if host_params["scheme"] == "https":
+            host = urlsplit(request.url).hostname
+            pool_kwargs = {**pool_kwargs, "server_hostname": host, "assert_hostname": host}
+        return self.poolmanager.connection_from_host(host=target[0], port=target[1], scheme=host_params["scheme"],
+                                                     pool_kwargs=pool_kwargs)
+
+
+class PrometheusClient:
+    """Queries one Prometheus-compatible API (Prometheus, or Thanos Querier with a bearer token)."""
+
+    def __init__(self, url: str, *, token: str | None = None, verify: bool | str = True,
+                 resolve: Resolve | None = None, timeout: float = 15.0) -> None:
+        self.url = url.rstrip("/")
+        self.timeout = timeout
+        session = requests.Session()
+        session.verify = verify
+        self._headers = {"Authorization": f"Bearer {token}"} if token else {}
+        self.prom = PrometheusConnect(self.url, headers=self._headers, session=session, timeout=timeout)
+        # after PrometheusConnect, which mounts its own adapter (3 retries, 1 s backoff) on the URL
+        adapter = ResolvingAdapter(resolve or {}, max_retries=Retry(total=2, connect=1, backoff_factor=0.2,
+                                                                   status_forcelist=(502, 503, 504),
+                                                                   allowed_methods=None))
+        session.mount(self.url, adapter)
+        self.session = session
+
+    def __repr__(self) -> str:
+        return f"PrometheusClient({self.url!r})"
+
+    def _fail(self, what: str, e: Exception) -> PrometheusError:
+        if isinstance(e, requests.RequestException):
+            return PrometheusError(f"{what}: cannot reach Prometheus at {self.url}: {type(e).__name__}",
+                                   step=what, hint="Check the URL (--prometheus) or the thanos-querier Route, "
+                                                   f"and {RESOLVE_ENV} when its host does not resolve here.")
+        return PrometheusError(f"{what}: Prometheus at {self.url} refused it: {str(e)[:256]}", step=what)
+
+    def query(self, expr: str) -> list[dict]:
+        """Instant vector at the current time: [{"metric": {...}, "value": [ts, "v"]}, ...]."""
+        try:
+            return self.prom.custom_query(expr)
+        except (requests.RequestException, PrometheusApiClientException) as e:
+            raise self._fail(f"query {expr!r}", e) from e
+
+    def query_range(self, expr: str, *, window: str | timedelta, step: str | None = None,
+                    end: datetime | None = None) -> list[dict]:
+        """Matrix over the `window` ending now (computed at this call) or at `end`, with an explicit step."""
+        span = parse_window(window)
+        end = end or datetime.now(UTC)
+        try:
+            return self.prom.custom_query_range(expr, start_time=end - span, end_time=end,
+                                                step=step or default_step(span))
+        except (requests.RequestException, PrometheusApiClientException) as e:
+            raise self._fail(f"query_range {expr!r}", e) from e
+
+    def get(self, path: str, params: Mapping[str, str] | None = None) -> Any:
+        """`data` of a GET on the HTTP API (`/api/v1/alerts`, `/api/v1/targets`, ...)."""
+        try:
+            resp = self.session.get(f"{self.url}{path}", params=params, headers=self._headers, timeout=self.timeout)
+            if resp.status_code != 200:
+                raise PrometheusApiClientException(f"HTTP {resp.status_code}: {resp.text[:200]}")
+            return resp.json()["data"]
+        except (requests.RequestException, PrometheusApiClientException, ValueError, KeyError) as e:
+            raise self._fail(f"GET {path}", e) from e
+
+
+def querier_url(cluster: Cluster) -> str:
+    """The URL of OpenShift's Thanos Querier from its Route (https when the Route has TLS)."""
+    from quayops.kube.errors import NotFoundError
+
+    try:
+        route = cluster.get("route.openshift.io/v1", "Route", QUERIER_ROUTE, namespace=MONITORING_NAMESPACE)
+    except NotFoundError as e:
+        raise PrometheusError(f"no Prometheus to query: Route {MONITORING_NAMESPACE}/{QUERIER_ROUTE} not found",
+                              step="find Prometheus", hint="Pass the URL with --prometheus.") from e
+    spec = route.get("spec") or {}
+    host = spec.get("host") or next((i.get("host") for i in (route.get("status") or {}).get("ingress") or []
+                                     if i.get("host")), None)
+    if not host:
+        raise PrometheusError(f"Route {MONITORING_NAMESPACE}/{QUERIER_ROUTE} has no host yet",
+                              step="find Prometheus", hint="Wait for the router to admit it, or pass --prometheus.")
+    return f"{'https' if spec.get('tls') else 'http'}://{host}"
+
+
+def cluster_token(cluster: Cluster) -> str | None:
+    """The bearer token the cluster connection uses (Thanos Querier accepts the same one)."""
+    headers: dict[str, str] = {}
+    cluster.api.update_params_for_auth(headers, [], ["BearerToken"], "", "GET", None)
+    value = headers.get("authorization") or headers.get("Authorization") or ""
+    return value.removeprefix("Bearer ").strip() or None
+
+
+def connect(url: str | None = None, *, cluster: Cluster | None = None, token: str | None = None,
+            verify: bool | str = True, resolve: str | None = None) -> PrometheusClient:
+    """A client for `url`, or for the cluster's `thanos-querier` Route with the cluster's token.
+
+    `resolve` defaults to $QUAYOPS_RESOLVE; real clusters need none.
+    """
+    mapping = parse_resolve(resolve if resolve is not None else os.environ.get(RESOLVE_ENV))
+    if url is None:
+        if cluster is None:
+            raise PrometheusError("no Prometheus to query: give its URL or a cluster to find the thanos-querier "
+                                  "Route in", step="find Prometheus", hint="Pass --prometheus URL.")
+        url = querier_url(cluster)
+        token = token or cluster_token(cluster)
+    return PrometheusClient(url, token=token, verify=verify, resolve=mapping)
