@@ -150,10 +150,12 @@ class Simulator:
 
 def start_simulator(*, platform: str = "openshift", seed: int | None = None, port: int = 0,
                     kubeconfig: str | Path | None = None, host: str = LOOPBACK, profile: ClusterProfile | None = None,
-                    clock: Clock | None = None, pace: str = "fast", run_controllers: bool = False) -> Simulator:
+                    clock: Clock | None = None, pace: str = "fast", run_controllers: bool = False,
+                    bucket_provisioner: BucketProvisioner | None = None) -> Simulator:
     """Start a simulator in a background thread and return once it serves.
 
     Controllers run in their own thread with `run_controllers=True`; otherwise `sim.runner.step()` drives them.
     """
     return Simulator(platform=platform, seed=seed, port=port, kubeconfig=kubeconfig, host=host, profile=profile,
-                     clock=clock, pace=pace, run_controllers=run_controllers).start()
+                     clock=clock, pace=pace, run_controllers=run_controllers,
+                     bucket_provisioner=bucket_provisioner).start()

@@ -17,6 +17,7 @@ from simulator.controllers.conditions import find_condition, set_condition
 from simulator.controllers.ownership import controller_ref, owned
 from simulator.controllers.pods import epoch
 from simulator.controllers.recording import NORMAL
+from simulator.stages import KNOB_PREFIX
 from simulator.store.errors import AlreadyExists
 
 COMPONENT = "deployment-controller"
@@ -175,8 +176,8 @@ class Deployments:
 
     @staticmethod
     def _carried_annotations(d: Obj) -> dict[str, str]:
-        """Deployment annotations copied to its ReplicaSets (all but kubectl's and the revision's)."""
-        skip = ("kubectl.kubernetes.io/last-applied-configuration", REVISION, "deployment.kubernetes.io/")
+        """Deployment annotations copied to its ReplicaSets (all but kubectl's, the revision's and knobs)."""
+        skip = ("kubectl.kubernetes.io/last-applied-configuration", "deployment.kubernetes.io/", KNOB_PREFIX)
         return {k: v for k, v in (d["metadata"].get("annotations") or {}).items() if not k.startswith(skip)}
 
     def _set_revision(self, d: Obj, rev: int) -> None:

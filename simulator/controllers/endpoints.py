@@ -89,12 +89,14 @@ class Endpoints:
         subsets = render_subsets(svc, pods)
         current = self.ctx.get("v1", "Endpoints", name, ns)
         labels = dict(svc["metadata"].get("labels") or {})
+        filled = {"subsets": subsets} if subsets else {}  # the API omits an empty list
         if current is None:
             self.ctx.store.create(kind, {"apiVersion": "v1", "kind": "Endpoints",
-                                         "metadata": {"name": name, "namespace": ns, "labels": labels},
-                                         "subsets": subsets}, field_manager="endpoint-controller")
+                                         "metadata": {"name": name, "namespace": ns, "labels": labels}, **filled},
+                                  field_manager="endpoint-controller")
         elif current.get("subsets", []) != subsets or (current["metadata"].get("labels") or {}) != labels:
-            current["subsets"] = subsets
+            current.pop("subsets", None)
+            current.update(filled)
             current["metadata"]["labels"] = labels
             self.ctx.store.update(kind, current, namespace=ns, field_manager="endpoint-controller")
         return None

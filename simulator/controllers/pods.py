@@ -44,6 +44,7 @@ class Plan:
     backoff: float
     ip: str
     restarts: int = 0  # restarts before `start_at` (the current run)
+    last_crash: float | None = None  # when the run before `start_at` crashed
     crashing: bool = False
     exit_code: int = 0
     emitted: set[str] = field(default_factory=set)
@@ -69,8 +70,11 @@ def restart_backoff(base: float, crashes: int) -> float:
 def moment(plan: Plan, restart_policy: str, now: float) -> Moment:
     """The pod's state at `now` from its plan: pure, so the same plan and time give the same status."""
     if now < plan.start_at:
+        if plan.last_crash is not None:  # rebased while backing off: still waiting for the restart
+            return Moment("Running", "backoff", plan.last_crash, plan.restarts, False, plan.last_crash,
+                          next_at=plan.start_at)
         return Moment("Pending", "waiting", plan.bound_at, plan.restarts, False, next_at=plan.start_at)
-    run_from, restarts, last_crash = plan.start_at, plan.restarts, None
+    run_from, restarts, last_crash = plan.start_at, plan.restarts, plan.last_crash
     completes = restart_policy != "Always"
     while True:
         ready_at = run_from + plan.ready_after
@@ -209,7 +213,7 @@ class Kubelet:
         m = moment(plan, policy, now)
         # rebase the timeline at the current run (or the next restart) so the history stays as it was
         plan.start_at = m.next_at if m.state == "backoff" and m.next_at is not None else m.since
-        plan.restarts = m.restarts
+        plan.restarts, plan.last_crash = m.restarts, m.last_crash
         plan.crashing = wanted
 
     def _emit(self, pod: Obj, plan: Plan, m: Moment) -> None:
