@@ -69,10 +69,11 @@ def monitoring_scope(namespace: Mapping[str, Any], *, user_workload: bool) -> st
 
 
 def scale_duration(text: str, factor: float) -> str:
-    """A Prometheus duration divided by `factor`, in milliseconds (at least 1 ms)."""
+    """A Prometheus duration divided by `factor`, in its largest whole unit (at least 1 ms)."""
     ms = sum(int(n) * _UNIT_MS[unit] for n, unit in _DURATION.findall(text))
     scaled = max(1, round(ms / factor))
-    return f"{scaled // 1000}s" if scaled % 1000 == 0 else f"{scaled}ms"
+    unit = next(u for u in ("h", "m", "s", "ms") if scaled % _UNIT_MS[u] == 0)
+    return f"{scaled // _UNIT_MS[unit]}{unit}"
 
 
 def scale_expr(expr: str, factor: float) -> str:
@@ -179,7 +180,7 @@ def render_scrape_configs(monitors: Iterable[tuple[Mapping[str, Any], str]], *,
                                            if k in spec.get("podTargetLabels", ())})
                             groups.append({"targets": [target],
                                            "labels": {re.sub(r"[^a-zA-Z0-9_]", "_", k): v
-                                                      for k, v in labels.items()}})
+                                                      for k, v in labels.items() if v}})
             job: dict[str, Any] = {
                 "job_name": f"serviceMonitor/{meta['namespace']}/{meta['name']}/{i}",
                 "metrics_path": endpoint.get("path", "/metrics"), "scheme": "http",
