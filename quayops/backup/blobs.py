@@ -272,6 +272,11 @@ def _on_disk(path: Path, size: int) -> bool:
         return False
 
 
+def missing_blobs(blobs_dir: str | Path, records: Iterable[BlobRecord]) -> list[str]:
+    """Keys of the records whose file is not in `blobs_dir` with the recorded size (a cheap stat, no hashing)."""
+    return [r.key for r in records if not _on_disk(Path(blobs_dir) / r.path, r.size)]
+
+
 class _Copier:
     """One copy run: a thread pool, one progress bar, the journal and the counters."""
 

@@ -19,7 +19,7 @@ from typing import IO, Any
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
-from quayops.backup.blobs import CHUNK, BlobRecord, PreviousBlobs, file_digest, key_digest
+from quayops.backup.blobs import CHUNK, BlobRecord, PreviousBlobs, file_digest, key_digest, missing_blobs
 from quayops.backup.postgres import DumpInfo
 from quayops.backup.steps import open_private, write_json
 from quayops.errors import PreconditionFailed, QuayopsError
@@ -76,17 +76,17 @@ def build_manifest(directory: str | Path, *, registry: Mapping[str, str], versio
                    dump: DumpInfo | None, tables: Mapping[str, int], blobs: Sequence[BlobRecord],
                    referenced_digests: Sequence[str] | set[str], files: Sequence[str] = (),
                    timings: Mapping[str, float] | None = None) -> Manifest:
-    """A manifest of what `directory` holds. Every blob must be on disk with its recorded size and the dump
-    and `files` (paths relative to `directory`) are hashed now; raises rather than record what is not there."""
+    """A manifest of what `directory` holds. Every blob must be on disk with its recorded size; `files`
+    (paths relative to `directory`) are hashed now; raises rather than record what is not there.
+    The dump's path may be relative to `directory`."""
     directory = Path(directory)
-    missing = [b.key for b in blobs if not _has_size(directory / BLOBS_DIR / b.path, b.size)]
-    if missing:
+    if missing := missing_blobs(directory / BLOBS_DIR, blobs):
         raise QuayopsError(f"{len(missing)} blob(s) are not on disk with their recorded size, first "
                            f"{missing[0]!r}; the manifest was not written.", component="objectstorage",
                            field=missing[0], hint="Run the blob copy again (resume).")
     database = None
     if dump is not None:
-        rel = os.path.relpath(dump.path, directory)
+        rel = os.path.relpath(directory / dump.path, directory)
         database = {"dbname": dump.dbname, "format": dump.format, "path": rel, "size": dump.size,
                     "digest": dump.digest, "seconds": dump.seconds}
     file_entries = []
@@ -98,13 +98,6 @@ def build_manifest(directory: str | Path, *, registry: Mapping[str, str], versio
                     referenced_digests=sorted(referenced_digests), files=file_entries,
                     timings=dict(timings or {}),
                     created=datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"))
-
-
-def _has_size(path: Path, size: int) -> bool:
-    try:
-        return path.stat().st_size == size
-    except OSError:
-        return False
 
 
 def write_manifest(directory: str | Path, manifest: Manifest) -> Path:

@@ -13,10 +13,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any, NoReturn
 
-from quayops.errors import PreconditionFailed, StepFailedError
+from quayops.errors import PreconditionFailed, QuayopsError, StepFailedError
 from quayops.redaction import mask_uri
 
-STATE_FILE = "state.json"
+STATE_SUFFIX = ".state.json"  # <procedure>.state.json: a backup and its restore keep separate records
 FILE_MODE = 0o600
 DIR_MODE = 0o700
 MAX_REASON = 500  # foreign error text is truncated (STYLE §7)
@@ -62,19 +62,23 @@ def write_json(path: str | Path, value: Any) -> None:
 
 
 def describe_error(error: BaseException) -> str:
-    """An error as one line for a state file or a message: URI passwords masked, truncated."""
-    text = " ".join(str(error).split()) or type(error).__name__
+    """An error as one line for a state file or a message: URI passwords masked, truncated; a quayops
+    error without its hint, which the caller places."""
+    text = error.message if isinstance(error, QuayopsError) else str(error)
+    text = " ".join(text.split()) or type(error).__name__
     text = mask_uri(text)
     return text if len(text) <= MAX_REASON else text[: MAX_REASON - 1] + "…"
 
 
 @dataclass
 class StepContext:
-    """What a step sees: the backup directory, the outputs of the steps before it, and whether this is a resume."""
+    """What a step sees: the backup directory, the outputs and durations of the steps before it, and whether
+    this is a resume."""
 
     directory: Path
-    outputs: dict[str, dict[str, Any]]
-    resuming: bool
+    outputs: dict[str, dict[str, Any]] = field(default_factory=dict)
+    timings: dict[str, float] = field(default_factory=dict)
+    resuming: bool = False
 
 
 @dataclass(frozen=True)
@@ -118,7 +122,7 @@ FailureHook = Callable[[str, BaseException, StepContext], str | None]
 
 
 class Procedure:
-    """Runs steps in order and records each in `<directory>/state.json`; every failure is a StepFailedError.
+    """Runs steps in order and records each in `<directory>/<name>.state.json`; every failure is a StepFailedError.
 
     `on_failure` runs before the error is raised (to scale Quay back up, say) and returns the sentence that
     tells the user what state was left; without it the message names the completed steps and how to resume.
@@ -135,9 +139,9 @@ class Procedure:
     def run(self, directory: str | Path, *, resume: bool = False) -> ProcedureResult:
         """Run every step (skipping verified-complete ones when resuming); returns their records."""
         directory = create_private_directory(directory)
-        state_path = directory / STATE_FILE
+        state_path = directory / (self.name + STATE_SUFFIX)
         state = self._load_state(state_path, resume=resume)
-        ctx = StepContext(directory=directory, outputs={}, resuming=resume)
+        ctx = StepContext(directory=directory, resuming=resume)
         result = ProcedureResult(self.name, directory)
         # only a verified-complete prefix is skipped: once a step runs again (a new quiesced moment, say),
         # every step after it must run too
@@ -147,8 +151,8 @@ class Procedure:
             skipping = skipping and done.get("status") == "completed" and not self._problems(
                 step.verify, ctx, done["outputs"])
             if skipping:
-                ctx.outputs[step.name] = done["outputs"]
-                result.steps.append(StepRecord(step.name, "resumed", done.get("seconds", 0.0), done["outputs"]))
+                ctx.outputs[step.name], ctx.timings[step.name] = done["outputs"], done.get("seconds", 0.0)
+                result.steps.append(StepRecord(step.name, "resumed", ctx.timings[step.name], done["outputs"]))
                 continue
             started = time.monotonic()
             try:
@@ -159,7 +163,7 @@ class Procedure:
             state["steps"][step.name] = {"status": "completed", "outputs": outputs, "seconds": seconds,
                                          "finished": time.time()}
             write_json(state_path, state)
-            ctx.outputs[step.name] = outputs
+            ctx.outputs[step.name], ctx.timings[step.name] = outputs, seconds
             result.steps.append(StepRecord(step.name, "completed", seconds, outputs))
         return result
 
@@ -167,10 +171,6 @@ class Procedure:
         if not state_path.exists():
             return {"procedure": self.name, "steps": {}}
         state = json.loads(state_path.read_text())
-        if state.get("procedure") != self.name:
-            raise PreconditionFailed(
-                f"{state_path.parent} holds a run of {state.get('procedure')!r}, not {self.name!r}.",
-                hint="Use another directory. Nothing was changed.")
         if not resume and any(s.get("status") == "completed" for s in state["steps"].values()):
             raise PreconditionFailed(
                 f"{state_path.parent} already holds a run of {self.name!r}.",
@@ -208,5 +208,6 @@ class Procedure:
             done = ", ".join(completed) if completed else "none"
             left = (f"Steps completed: {done} (recorded in {state_path}). "
                     f"Run again with resume to continue from {step.name!r}.")
+        cause_hint = error.hint if isinstance(error, QuayopsError) and error.hint else None
         raise StepFailedError(f"{self.name}: step {step.name!r} failed: {reason}.", step=step.name,
-                              hint=left) from error
+                              hint=f"{cause_hint} {left}" if cause_hint else left) from error

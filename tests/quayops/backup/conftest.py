@@ -16,6 +16,7 @@ import pytest
 
 from quayops.backup.blobs import make_s3_client
 from quayops.backup.postgres import LocalRunner
+from quayops.backup.procedures import DataPlane
 from simulator.dataplane.objectstore import SeaweedServer
 from simulator.dataplane.postgres import PostgresServer
 
@@ -52,10 +53,10 @@ class Bucket:
         self.client.put_object(Bucket=self.name, Key=key, Body=data)
 
     def put_blobs(self, count: int, *, seed: int, max_size: int = 96 * 1024) -> dict[str, bytes]:
-        """`count` random blobs under Quay's layout, sizes from empty to `max_size`; returns key → content."""
+        """`count` distinct random blobs under Quay's layout, sizes from empty to `max_size`; key → content."""
         rng = random.Random(seed)
-        blobs = {}
-        for _ in range(count):
+        blobs: dict[str, bytes] = {}
+        while len(blobs) < count:
             data = rng.randbytes(rng.choice([0, 1, rng.randrange(2, 4096), rng.randrange(4096, max_size)]))
             blobs[blob_key(data)] = data
         for key, data in blobs.items():
@@ -117,15 +118,31 @@ def database(postgres: PostgresServer) -> Database:
     return db
 
 
-def reference_blobs(db: Database, blobs: dict[str, bytes], *, shared_by: int = 2) -> None:
-    """Rows for each blob in imagestorage, each referenced by `shared_by` manifests (blobs shared by images)."""
+@dataclass
+class QuayData:
+    """A registry's data: rows referencing every blob of the bucket (each blob shared by three manifests)."""
+
+    database: Database
+    bucket: Bucket
+    blobs: dict[str, bytes]
+
+    def plane(self, **overrides: Any) -> DataPlane:
+        return DataPlane(**{"runner": self.database.runner, "dbname": self.database.name,
+                            "bucket": self.bucket.name, "s3": self.bucket.client, "workers": 4,
+                            "progress": False} | overrides)
+
+
+@pytest.fixture
+def quay_data(database: Database, bucket: Bucket) -> QuayData:
+    blobs = bucket.put_blobs(40, seed=70)
     values = ", ".join(f"('sha256:{hashlib.sha256(d).hexdigest()}', {len(d)}, false)" for d in blobs.values())
-    db.execute(f"""
+    database.execute(f"""
         INSERT INTO imagestorage (content_checksum, image_size, uploading) VALUES {values};
         INSERT INTO manifest (repository_id, digest) SELECT 1 + g % 400, 'sha256:' || md5(g::text)
-            FROM generate_series(1, {shared_by}) g;
+            FROM generate_series(1, 3) g;
         INSERT INTO manifestblob (manifest_id, blob_id) SELECT m.id, s.id FROM manifest m, imagestorage s;
     """)
+    return QuayData(database, bucket, blobs)
 
 
 @pytest.fixture
