@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 
 from quayops.kube.client import Cluster
 from quayops.monitoring.client import PrometheusClient
+from quayops.monitoring.dashboard import TIME_DTYPE
 from quayops.monitoring.queries import POD_RESTARTS_ALERT
 
 if TYPE_CHECKING:
@@ -44,12 +45,12 @@ def frame_alerts(raw: list[dict], *, namespace: str | None = None,
             continue
         rows.append({"alertname": labels.get("alertname", ""), "state": a["state"],
                      "severity": labels.get("severity", ""), "namespace": labels.get("namespace", ""),
-                     "pod": labels.get("pod", ""), "active_since": pd.to_datetime(a.get("activeAt"), utc=True),
+                     "pod": labels.get("pod", ""), "active_since": pd.Timestamp(a.get("activeAt")).tz_convert("UTC"),
                      "value": float(a.get("value") or "nan"), "description": _description(a),
                      "runbook": RUNBOOKS.get(labels.get("alertname", ""), "")})
-    frame = pd.DataFrame(rows, columns=ALERT_COLUMNS)
+    frame = pd.DataFrame(rows, columns=ALERT_COLUMNS).astype({"active_since": TIME_DTYPE, "value": "float64"})
     if frame.empty:
-        return frame.astype({"active_since": "datetime64[ns, UTC]", "value": "float64"})
+        return frame
     order = frame["state"].map({"firing": 0, "pending": 1}).fillna(2)
     return (frame.assign(_order=order).sort_values(["_order", "active_since", "alertname", "pod"])
             .drop(columns="_order").reset_index(drop=True))

@@ -20,13 +20,14 @@ if TYPE_CHECKING:
 COLUMNS = ["time", "series", "value"]
 SUMMARY_COLUMNS = ["panel", "title", "series", "last", "min", "mean", "max", "unit"]
 DEFAULT_WINDOW = "1h"
+TIME_DTYPE = "datetime64[ns, UTC]"
 Window = str | timedelta
 
 
 def _empty() -> pd.DataFrame:
     import pandas as pd
 
-    return pd.DataFrame({"time": pd.Series(dtype="datetime64[ns, UTC]"), "series": pd.Series(dtype="str"),
+    return pd.DataFrame({"time": pd.Series(dtype=TIME_DTYPE), "series": pd.Series(dtype="str"),
                          "value": pd.Series(dtype="float64")})
 
 
@@ -41,7 +42,7 @@ def read_panel(client: PrometheusClient, key: str, name: str, *, namespace: str,
     rows = [(float(ts), r["metric"].get(label, "") if label else key, float(v))
             for r in client.query_range(query, window=window, step=step) for ts, v in r["values"]]
     frame = _empty() if not rows else pd.DataFrame(rows, columns=COLUMNS).assign(
-        time=lambda f: pd.to_datetime(f["time"], unit="s", utc=True))
+        time=lambda f: pd.to_datetime(f["time"], unit="s", utc=True).astype(TIME_DTYPE))
     frame.attrs.update(panel=key, title=panel.title, unit=panel.unit, query=query)
     return frame
 
