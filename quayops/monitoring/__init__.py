@@ -6,14 +6,14 @@ the simulator. The PromQL is the operator's (`quayops.operator.rendering.monitor
 
 from __future__ import annotations
 
-from quayops.monitoring.alerts import RegistryHealth, alerts, registry_health
+from quayops.monitoring.alerts import RegistryHealth, active_alerts, registry_health
 from quayops.monitoring.client import PrometheusClient, PrometheusError, connect
 from quayops.monitoring.dashboard import plot, read_dashboard, summarize
 from quayops.monitoring.enable import enable_single_namespace_monitoring, wait_for_scraping
 from quayops.monitoring.reports import open_prometheus, read_alerts, read_metrics
 
 __all__ = [
-    "PrometheusClient", "PrometheusError", "RegistryHealth", "alerts", "connect",
+    "PrometheusClient", "PrometheusError", "RegistryHealth", "active_alerts", "connect",
     "enable_single_namespace_monitoring", "open_prometheus", "plot", "read_alerts", "read_dashboard",
     "read_metrics", "registry_health", "summarize", "wait_for_scraping",
 ]

@@ -56,7 +56,7 @@ def frame_alerts(raw: list[dict], *, namespace: str | None = None,
             .drop(columns="_order").reset_index(drop=True))
 
 
-def alerts(client: PrometheusClient, *, namespace: str | None = None,
+def active_alerts(client: PrometheusClient, *, namespace: str | None = None,
            states: tuple[str, ...] = ("firing", "pending")) -> pd.DataFrame:
     """Alerts in `states` now, optionally in one namespace, with the runbook to follow."""
     return frame_alerts(client.get("/api/v1/alerts").get("alerts") or [], namespace=namespace, states=states)
@@ -94,5 +94,5 @@ def registry_health(client: PrometheusClient, cluster: Cluster, name: str, *, na
 
     registry = cluster.get(API_VERSION, KIND, name, namespace=namespace)
     description = describe_objects(registry, read_registry_objects(cluster, namespace))
-    return join_health(name, description.components, alerts(client, namespace=namespace),
+    return join_health(name, description.components, active_alerts(client, namespace=namespace),
                        available=is_available(registry))

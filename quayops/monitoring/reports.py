@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from quayops.monitoring.alerts import alerts
+from quayops.monitoring.alerts import active_alerts
 from quayops.monitoring.client import PrometheusClient, connect
 from quayops.monitoring.dashboard import DEFAULT_WINDOW, Window, read_dashboard, summarize
 
@@ -31,4 +31,4 @@ def read_metrics(name: str, *, namespace: str, window: Window = DEFAULT_WINDOW, 
 def read_alerts(*, namespace: str | None = None, prometheus: str | None = None,
                 context: str | None = None) -> pd.DataFrame:
     """Alerts firing and pending now (in `namespace`, or everywhere), with their runbooks."""
-    return alerts(open_prometheus(prometheus, context=context), namespace=namespace)
+    return active_alerts(open_prometheus(prometheus, context=context), namespace=namespace)
