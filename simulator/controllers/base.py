@@ -94,6 +94,13 @@ class Context:
         except NotFound:
             return None
 
+    def read(self, api_version: str, kind: str, name: str, namespace: str | None = None) -> Obj | None:
+        """The object as stored, not copied (None when absent): read it, write through the Store."""
+        try:
+            return self.store.get_shared(self.kind(api_version, kind), name, namespace)
+        except NotFound:
+            return None
+
     def list(self, api_version: str, kind: str, namespace: str | None = None, *,
              label_selector: str | None = None, field_selector: str | None = None) -> list[Obj]:
         """Objects as stored, not copied: read them, write through the Store."""

@@ -80,11 +80,11 @@ class BucketClaims:
 
     def reconcile(self, key: Key) -> float | None:
         ns, name = key
-        obc = self.ctx.get("objectbucket.io/v1alpha1", "ObjectBucketClaim", name, ns)
+        obc = self.ctx.read("objectbucket.io/v1alpha1", "ObjectBucketClaim", name, ns)
         if obc is None:
             return None
         spec = obc.get("spec") or {}
-        sc = self.ctx.get("storage.k8s.io/v1", "StorageClass", spec.get("storageClassName", ""))
+        sc = self.ctx.read("storage.k8s.io/v1", "StorageClass", spec.get("storageClassName", ""))
         if sc is None or sc.get("provisioner") != OBC_PROVISIONER:
             return None  # another provisioner's claim
         kind = self.ctx.kind("objectbucket.io/v1alpha1", "ObjectBucketClaim")

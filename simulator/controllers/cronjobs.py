@@ -117,7 +117,7 @@ class CronJobs:
 
     def reconcile(self, key: Key) -> float | None:
         ns, name = key
-        cj = self.ctx.get("batch/v1", "CronJob", name, ns)
+        cj = self.ctx.read("batch/v1", "CronJob", name, ns)
         if cj is None or cj["metadata"].get("deletionTimestamp"):
             return None
         spec, status = cj.get("spec") or {}, dict(cj.get("status") or {})

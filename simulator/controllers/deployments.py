@@ -104,7 +104,9 @@ class Deployments:
             return None
         spec = d.get("spec") or {}
         template = spec.get("template") or {}
-        all_rs = owned(self.ctx, "apps/v1", "ReplicaSet", d)
+        # shallow copies: _scale keeps spec.replicas and metadata current on them as it goes
+        all_rs = [{**rs, "spec": dict(rs["spec"]), "metadata": dict(rs["metadata"])}
+                  for rs in owned(self.ctx, "apps/v1", "ReplicaSet", d)]
         matching = sorted((rs for rs in all_rs if _without_hash(rs["spec"].get("template") or {}) == template),
                           key=lambda rs: rs["metadata"].get("creationTimestamp", ""))
         new_rs = matching[0] if matching else None
@@ -201,7 +203,7 @@ class Deployments:
                                        {"metadata": {"annotations": annotations}, "spec": {"replicas": replicas}},
                                        MERGE, namespace=rs["metadata"]["namespace"],
                                        field_manager="kube-controller-manager")
-        rs.update(updated)
+        rs["spec"]["replicas"], rs["metadata"] = replicas, updated["metadata"]
         if before != replicas:
             direction = "up" if replicas > before else "down"
             text = f"Scaled {direction} replica set {rs['metadata']['name']} to {replicas}"

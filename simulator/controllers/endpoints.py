@@ -77,7 +77,7 @@ class Endpoints:
     def reconcile(self, key: Key) -> float | None:
         ns, name = key
         kind = self.ctx.kind("v1", "Endpoints")
-        svc = self.ctx.get("v1", "Service", name, ns)
+        svc = self.ctx.read("v1", "Service", name, ns)
         if svc is None:
             with contextlib.suppress(NotFound):
                 self.ctx.store.delete(kind, name, ns)

@@ -66,7 +66,7 @@ class HorizontalPodAutoscalers:
 
     def reconcile(self, key: Key) -> float | None:
         ns, name = key
-        hpa = self.ctx.get("autoscaling/v2", "HorizontalPodAutoscaler", name, ns)
+        hpa = self.ctx.read("autoscaling/v2", "HorizontalPodAutoscaler", name, ns)
         if hpa is None:
             return None
         spec = hpa.get("spec") or {}
@@ -82,7 +82,7 @@ class HorizontalPodAutoscalers:
         now_text = self.ctx.now()
         status: dict[str, Any] = dict(hpa.get("status") or {})
         conditions = list(status.get("conditions") or [])
-        target = self.ctx.get(ref.get("apiVersion", "apps/v1"), ref.get("kind", ""), ref.get("name", ""), ns) \
+        target = self.ctx.read(ref.get("apiVersion", "apps/v1"), ref.get("kind", ""), ref.get("name", ""), ns) \
             if self.ctx.serves(ref.get("apiVersion", "apps/v1"), ref.get("kind", "")) else None
         if target is None:
             message = (f'the HPA controller was unable to get the target\'s current scale: '

@@ -43,7 +43,7 @@ class Jobs:
 
     def reconcile(self, key: Key) -> float | None:
         ns, name = key
-        job = self.ctx.get("batch/v1", "Job", name, ns)
+        job = self.ctx.read("batch/v1", "Job", name, ns)
         if job is None or job["metadata"].get("deletionTimestamp") or is_finished(job):
             return None
         spec, status = job.get("spec") or {}, dict(job.get("status") or {})

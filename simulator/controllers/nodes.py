@@ -30,7 +30,7 @@ class NodeLifecycle:
         self.watches = (Watched("v1", "Node"),)
 
     def reconcile(self, key: Key) -> float | None:
-        node = self.ctx.get("v1", "Node", key[1])
+        node = self.ctx.read("v1", "Node", key[1])
         if node is None:
             return None
         name = node["metadata"]["name"]

@@ -26,7 +26,10 @@ def is_controlled_by(obj: Mapping[str, Any], owner: Mapping[str, Any]) -> bool:
 
 def owned(ctx: Context, api_version: str, kind: str, owner: Mapping[str, Any],
           selector: Mapping[str, Any] | None = None) -> list[Obj]:
-    """Objects of `kind` in the owner's namespace that it controls (optionally narrowed by a selector)."""
+    """Objects of `kind` in the owner's namespace that it controls (optionally narrowed by a selector).
+
+    As stored, not copied: read them, write through the Store.
+    """
     found = ctx.list(api_version, kind, owner["metadata"].get("namespace"),
                      label_selector=label_selector_to_string(selector) or None)
     return [o for o in found if is_controlled_by(o, owner)]

@@ -179,7 +179,7 @@ class Kubelet:
 
     def reconcile(self, key: Key) -> float | None:
         ns, name = key
-        pod = self.ctx.get("v1", "Pod", name, ns)
+        pod = self.ctx.read("v1", "Pod", name, ns)
         if pod is None or not pod["spec"].get("nodeName"):
             return None
         status = pod.get("status") or {}
@@ -248,7 +248,7 @@ class Kubelet:
 
     def _status(self, pod: Obj, plan: Plan, m: Moment) -> dict[str, Any]:
         spec, meta = pod["spec"], pod["metadata"]
-        node = self.ctx.get("v1", "Node", spec["nodeName"])
+        node = self.ctx.read("v1", "Node", spec["nodeName"])
         host_ip = next((a["address"] for a in ((node or {}).get("status") or {}).get("addresses") or []
                         if a.get("type") == "InternalIP"), "10.0.0.1")
         started = m.state != "waiting"

@@ -36,7 +36,7 @@ class ReplicaSets:
 
     def reconcile(self, key: Key) -> float | None:
         ns, name = key
-        rs = self.ctx.get("apps/v1", "ReplicaSet", name, ns)
+        rs = self.ctx.read("apps/v1", "ReplicaSet", name, ns)
         if rs is None or rs["metadata"].get("deletionTimestamp"):
             return None
         spec = rs.get("spec") or {}

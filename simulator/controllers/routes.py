@@ -30,7 +30,7 @@ class Router:
 
     def reconcile(self, key: Key) -> float | None:
         ns, name = key
-        route = self.ctx.get("route.openshift.io/v1", "Route", name, ns)
+        route = self.ctx.read("route.openshift.io/v1", "Route", name, ns)
         if route is None or (self.ctx.knob(route, "hold") or "").lower() == "true":
             return None
         kind = self.ctx.kind("route.openshift.io/v1", "Route")

@@ -211,11 +211,11 @@ class Scheduler:
 
     def reconcile(self, key: Key) -> float | None:
         ns, name = key
-        pod = self.ctx.get("v1", "Pod", name, ns)
+        pod = self.ctx.read("v1", "Pod", name, ns)
         if pod is None or (pod.get("spec") or {}).get("nodeName") or pod["metadata"].get("deletionTimestamp"):
             self._waiting.pop(key, None)
             return None
-        namespace = self.ctx.get("v1", "Namespace", ns)
+        namespace = self.ctx.read("v1", "Namespace", ns)
         spec = effective_spec(pod["spec"], namespace)
         nodes = self.ctx.list("v1", "Node")
         blocked = self._volume_problem(pod)
@@ -268,7 +268,7 @@ class Scheduler:
             claim = (vol.get("persistentVolumeClaim") or {}).get("claimName")
             if not claim:
                 continue
-            pvc = self.ctx.get("v1", "PersistentVolumeClaim", claim, pod["metadata"]["namespace"])
+            pvc = self.ctx.read("v1", "PersistentVolumeClaim", claim, pod["metadata"]["namespace"])
             if pvc is None:
                 return f'persistentvolumeclaim "{claim}" not found'
             if (pvc.get("status") or {}).get("phase") != "Bound":

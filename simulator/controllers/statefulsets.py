@@ -35,7 +35,7 @@ class StatefulSets:
 
     def reconcile(self, key: Key) -> float | None:
         ns, name = key
-        sts = self.ctx.get("apps/v1", "StatefulSet", name, ns)
+        sts = self.ctx.read("apps/v1", "StatefulSet", name, ns)
         if sts is None or sts["metadata"].get("deletionTimestamp"):
             return None
         spec = sts.get("spec") or {}

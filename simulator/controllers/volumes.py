@@ -38,7 +38,7 @@ class Volumes:
     def _storage_class(self, pvc: Obj) -> Obj | None:
         name = (pvc.get("spec") or {}).get("storageClassName")
         if name:
-            return self.ctx.get("storage.k8s.io/v1", "StorageClass", name)
+            return self.ctx.read("storage.k8s.io/v1", "StorageClass", name)
         defaults = [sc for sc in self.ctx.list("storage.k8s.io/v1", "StorageClass")
                     if (sc["metadata"].get("annotations") or {}).get(DEFAULT_CLASS) == "true"]
         return defaults[0] if defaults else None
@@ -51,7 +51,7 @@ class Volumes:
 
     def reconcile(self, key: Key) -> float | None:
         ns, name = key
-        pvc = self.ctx.get("v1", "PersistentVolumeClaim", name, ns)
+        pvc = self.ctx.read("v1", "PersistentVolumeClaim", name, ns)
         released = self._released.pop(key, None)
         if released is not None and (pvc is None or pvc["metadata"]["uid"] != released):
             self._reclaim(released)
