@@ -33,7 +33,9 @@ from quayops.backup.steps import create_private_directory, describe_error, open_
 from quayops.errors import QuayopsError
 
 COMPONENT = "objectstorage"
-DEFAULT_WORKERS = 16
+# per-request CPU in botocore dominates for registry-sized blobs: past ~4 streams per core, threads only
+# contend for the GIL (benchmarks/backup.py)
+DEFAULT_WORKERS = min(32, 4 * (os.cpu_count() or 2))
 CHUNK = 1024 * 1024
 IN_MEMORY_UPLOAD = 16 * 1024 * 1024  # smaller files are read once, hashed and sent from memory
 KEYS_DIR = ".keys"  # keys unsafe as file names live here under the SHA-256 of the key
@@ -278,11 +280,13 @@ def missing_blobs(blobs_dir: str | Path, records: Iterable[BlobRecord]) -> list[
 
 
 class _Copier:
-    """One copy run: a thread pool, one progress bar, the journal and the counters."""
+    """One copy run: a thread pool, one progress bar and the counters; `mismatch_hint` says what a digest
+    mismatch means in this direction."""
 
-    def __init__(self, *, workers: int, progress: bool | None, total: int, desc: str,
+    def __init__(self, *, workers: int, progress: bool | None, total: int, desc: str, mismatch_hint: str,
                  on_blob: Callable[[BlobRecord], None] | None) -> None:
         self.workers = workers
+        self.mismatch_hint = mismatch_hint
         self.on_blob = on_blob
         self.bar = tqdm(total=total, unit="B", unit_scale=True, unit_divisor=1024, desc=desc,
                         disable=not progress if progress is not None else None)
@@ -325,7 +329,7 @@ class _Copier:
                 f"{len(keys)} blob(s) failed verification, first {keys[0]!r}: "
                 + "; ".join(e.message for e in sorted(mismatched, key=lambda e: e.key)[:5]),
                 key=keys[0], keys=keys, hint="Every other blob was copied and verified; a resume copies only "
-                "these. A blob whose content does not match its key is corrupt at the source.")
+                "these. " + self.mismatch_hint)
         return self.result
 
     def _count(self, record: BlobRecord, how: str) -> None:
@@ -395,7 +399,8 @@ def copy_bucket_to_directory(client: Any, bucket: str, blobs_dir: str | Path, *,
         return copy_one
 
     copier = _Copier(workers=workers, progress=progress, total=sum(o.size for o in objects),
-                     desc=f"backup s3://{bucket}", on_blob=on_blob)
+                     desc=f"backup s3://{bucket}", on_blob=on_blob,
+                     mismatch_hint="A blob whose content does not match its key is corrupt in the bucket.")
     try:
         result = copier.run([task(o) for o in objects])
     finally:
@@ -415,7 +420,7 @@ def _download(client: Any, bucket: str, obj: S3Object, dest: Path, rel: str, par
         body = response["Body"]
         with open_private(dest, temp_dir=partial_dir) as out:
             try:
-                for chunk in body.iter_chunks(CHUNK):
+                while chunk := body.read(CHUNK):
                     digest.update(chunk)
                     out.write(chunk)
                     received += len(chunk)
@@ -470,7 +475,8 @@ def copy_directory_to_bucket(client: Any, bucket: str, blobs_dir: str | Path, re
         return upload_one
 
     copier = _Copier(workers=workers, progress=progress, total=sum(r.size for r in records),
-                     desc=f"restore s3://{bucket}", on_blob=on_blob)
+                     desc=f"restore s3://{bucket}", on_blob=on_blob,
+                     mismatch_hint="A file that does not match the manifest was altered after the backup.")
     return copier.run([task(r) for r in records])
 
 

@@ -108,7 +108,13 @@ def write_manifest(directory: str | Path, manifest: Manifest) -> Path:
 
 
 def read_manifest(directory: str | Path) -> Manifest:
-    return Manifest.from_json(json.loads((Path(directory) / MANIFEST_FILE).read_text()))
+    """The manifest of a finished backup; raises naming the directory when there is none."""
+    path = Path(directory) / MANIFEST_FILE
+    try:
+        return Manifest.from_json(json.loads(path.read_text()))
+    except FileNotFoundError as e:
+        raise PreconditionFailed(f"{directory} has no {MANIFEST_FILE}: it is not a backup, or its backup did "
+                                 "not finish.", hint="Resume the backup, or give a finished one.") from e
 
 
 def load_previous_blobs(directory: str | Path) -> PreviousBlobs:

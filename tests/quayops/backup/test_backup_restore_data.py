@@ -21,7 +21,7 @@ from quayops.backup.manifest import (
 from quayops.backup.postgres import table_row_counts
 from quayops.backup.procedures import backup_data_steps, restore_data_steps
 from quayops.backup.steps import Procedure
-from quayops.errors import StepFailedError
+from quayops.errors import PreconditionFailed, StepFailedError
 
 TABLES = {"user": 250, "repository": 400, "imagestorage": 40, "manifest": 3, "manifestblob": 120}
 
@@ -176,3 +176,8 @@ def test_tampered_ciphertext_is_caught_with_and_without_the_key(quay_data, backu
         ("database.sql", "does not decrypt: tampered with, truncated or another key")]
     state = json.loads((backup_dir / "backup.state.json").read_text())
     assert state["steps"]["encrypt"]["outputs"] == {"key_id": key_id(key)}
+
+
+def test_verifying_a_directory_without_a_manifest_says_so(tmp_path):
+    with pytest.raises(PreconditionFailed, match="has no manifest.json: it is not a backup, or its backup did not"):
+        verify_backup(tmp_path)

@@ -155,3 +155,4 @@ def test_a_failed_private_write_leaves_nothing_behind(tmp_path):
         raise ValueError("stream cut")
 
     assert list(tmp_path.iterdir()) == []
+
