@@ -14,6 +14,7 @@ from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from typing import Any
 
+from simulator.olm_catalog import catalog_source
 from simulator.store import Store
 from simulator.store.errors import AlreadyExists
 
@@ -119,6 +120,7 @@ class ClusterProfile:
             _ensure(store, {"apiVersion": "operators.coreos.com/v1", "kind": "OperatorGroup",
                             "metadata": {"name": "global-operators", "namespace": "openshift-operators"},
                             "spec": {}, "status": {"namespaces": [""], "lastUpdated": store.now()}})
+            _ensure(store, catalog_source(store.now()))
         if self.with_noobaa:
             _bootstrap_noobaa(store, self)
         for hook in self.extra:

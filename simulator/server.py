@@ -11,6 +11,7 @@ import random
 import ssl
 import tempfile
 import threading
+from dataclasses import replace
 from pathlib import Path
 from types import TracebackType
 from typing import Any
@@ -24,6 +25,7 @@ from simulator.controllers.base import Context
 from simulator.controllers.bucketclaims import BucketProvisioner
 from simulator.controllers.recording import EventRecorder
 from simulator.kubeconfig import CONTEXT, generate_tls, new_token, write_kubeconfig
+from simulator.olm_catalog import subscribe_at_bootstrap
 from simulator.profiles import ClusterProfile, profile_for
 from simulator.stages import PACES
 from simulator.store import Store
@@ -36,18 +38,22 @@ class Simulator:
 
     `profile` shapes the cluster (default: the platform's), `clock` paces it (default: real time),
     `pace` names the stage set (`fast`, `realistic`, `immediate`); `bucket_provisioner` makes the
-    buckets behind ObjectBucketClaims real (the data plane's seam).
+    buckets behind ObjectBucketClaims real (the data plane's seam); `with_operator` (a catalog version such
+    as "3.7.14") starts with the Quay Operator subscribed in `openshift-operators` for OLM to install.
     """
 
     def __init__(self, *, platform: str = "openshift", seed: int | None = None, port: int = 0,
                  kubeconfig: str | Path | None = None, host: str = LOOPBACK, event_window: int = 50_000,
                  profile: ClusterProfile | None = None, clock: Clock | None = None, pace: str = "fast",
-                 run_controllers: bool = False, bucket_provisioner: BucketProvisioner | None = None) -> None:
+                 run_controllers: bool = False, bucket_provisioner: BucketProvisioner | None = None,
+                 with_operator: str | None = None) -> None:
         if host != LOOPBACK:
             raise ValueError(f"the simulator binds {LOOPBACK} only, not {host!r}")
         if pace not in PACES:
             raise ValueError(f"unknown pace {pace!r}: expected one of {', '.join(PACES)}")
         self.profile = profile or profile_for(platform)
+        if with_operator:
+            self.profile = replace(self.profile, extra=(*self.profile.extra, subscribe_at_bootstrap(with_operator)))
         self.clock = clock or Clock.real()
         self.store = Store(platform=self.profile.platform, seed=seed, clock=self.clock.now, event_window=event_window)
         self.store.bootstrappers.append(self.profile.bootstrap)
@@ -151,11 +157,11 @@ class Simulator:
 def start_simulator(*, platform: str = "openshift", seed: int | None = None, port: int = 0,
                     kubeconfig: str | Path | None = None, host: str = LOOPBACK, profile: ClusterProfile | None = None,
                     clock: Clock | None = None, pace: str = "fast", run_controllers: bool = False,
-                    bucket_provisioner: BucketProvisioner | None = None) -> Simulator:
+                    bucket_provisioner: BucketProvisioner | None = None, with_operator: str | None = None) -> Simulator:
     """Start a simulator in a background thread and return once it serves.
 
     Controllers run in their own thread with `run_controllers=True`; otherwise `sim.runner.step()` drives them.
     """
     return Simulator(platform=platform, seed=seed, port=port, kubeconfig=kubeconfig, host=host, profile=profile,
                      clock=clock, pace=pace, run_controllers=run_controllers,
-                     bucket_provisioner=bucket_provisioner).start()
+                     bucket_provisioner=bucket_provisioner, with_operator=with_operator).start()

@@ -56,6 +56,8 @@ _STAGES = (
     Stage("obc-bind", "ObjectBucketClaim", "Pending", "Bound, with Secret and ConfigMap", 5.0, 3.0),
     Stage("hpa-sync", "HorizontalPodAutoscaler", "any", "replicas recomputed", 15.0),
     Stage("node-eviction", "Node", "NotReady", "its pods evicted", 30.0),
+    # the Quay Operator's requeues (10 s, 60 s, …) scale by this stage's delay over 60 s
+    Stage("operator-requeue", "QuayRegistry", "a pass asked to look again in 60 s", "reconciled again", 60.0),
 )
 
 

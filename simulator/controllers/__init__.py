@@ -44,6 +44,11 @@ REGISTRY: list[Registration] = [
     Registration("endpoints", "simulator.controllers.endpoints:Endpoints"),
     Registration("routes", "simulator.controllers.routes:Router", _OPENSHIFT),
     Registration("objectbucketclaims", "simulator.controllers.bucketclaims:BucketClaims", _OPENSHIFT),
+    Registration("olm-subscriptions", "simulator.controllers.olm:Subscriptions", _OPENSHIFT),
+    Registration("olm-installplans", "simulator.controllers.olm:InstallPlans", _OPENSHIFT),
+    Registration("olm-operator", "simulator.controllers.olm:ClusterServiceVersions", _OPENSHIFT),
+    Registration("quay-operator", "simulator.controllers.quay_operator:QuayOperator"),
+    Registration("quay-operator-status", "simulator.controllers.quay_operator:QuayRegistryStatus"),
 ]
 
 
