@@ -7,6 +7,9 @@ import threading
 
 import click
 
+# The newest quay-operator in the simulator's catalog (simulator.olm_catalog.LATEST; quayops never imports it).
+LATEST_OPERATOR = "3.7.14"
+
 
 @click.group("sim")
 def sim() -> None:
@@ -27,11 +30,16 @@ def sim() -> None:
 @click.option("--workers", type=int, default=None, help="Worker nodes (default: the platform profile's).")
 @click.option("--worker-size", default=None, metavar="CPU/MEMORY",
               help="Worker capacity, e.g. 8/32Gi (default: the platform profile's).")
+@click.option("--with-operator", "with_operator", is_flag=False, flag_value=LATEST_OPERATOR, default=None,
+              metavar="[VERSION]", help=f"Start with the Quay Operator installed through OLM in openshift-operators "
+              f"(all namespaces); VERSION defaults to {LATEST_OPERATOR}.")
 def serve(host: str, port: int, kubeconfig: str | None, platform: str, seed: int | None, pace: str,
-          clock_rate: float, workers: int | None, worker_size: str | None) -> None:
+          clock_rate: float, workers: int | None, worker_size: str | None, with_operator: str | None) -> None:
     """Serve until SIGINT or SIGTERM; prints `ready <kubeconfig-path> <server-url>` once serving."""
     if host != "127.0.0.1":
         raise click.BadParameter("the simulator binds 127.0.0.1 only", param_hint="--host")
+    if with_operator and platform != "openshift":
+        raise click.BadParameter("OLM runs on the openshift platform only", param_hint="--with-operator")
     if clock_rate <= 0:
         raise click.BadParameter("must be greater than 0", param_hint="--clock-rate")
     cpu, _, memory = (worker_size or "").partition("/")
@@ -46,7 +54,8 @@ def serve(host: str, port: int, kubeconfig: str | None, platform: str, seed: int
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, lambda *_: stop.set())
     simulator = start_simulator(platform=platform, seed=seed, port=port, kubeconfig=kubeconfig, host=host,
-                                profile=profile, clock=Clock(rate=clock_rate), pace=pace, run_controllers=True)
+                                profile=profile, clock=Clock(rate=clock_rate), pace=pace, run_controllers=True,
+                                with_operator=with_operator)
     try:
         click.echo(f"ready {simulator.kubeconfig_path} {simulator.url}")
         while not stop.wait(0.5):

@@ -49,6 +49,7 @@ REGISTRY: list[Registration] = [
     Registration("olm-operator", "simulator.controllers.olm:ClusterServiceVersions", _OPENSHIFT),
     Registration("quay-operator", "simulator.controllers.quay_operator:QuayOperator"),
     Registration("quay-operator-status", "simulator.controllers.quay_operator:QuayRegistryStatus"),
+    Registration("quayecosystem-migration", "simulator.controllers.quayecosystem:QuayEcosystems"),
 ]
 
 

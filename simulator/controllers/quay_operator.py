@@ -147,7 +147,7 @@ def _decoded(data: str) -> bytes:
     return base64.b64decode(data) if data else b""
 
 
-def _now(ctx: Context) -> datetime:
+def now_of(ctx: Context) -> datetime:
     return datetime.fromtimestamp(ctx.clock.now(), UTC)
 
 
@@ -190,7 +190,7 @@ class QuayOperator:
         return ((meta["namespace"], meta["name"]),)
 
     def _operator_pods(self, etype: str, pod: Obj) -> Iterable[Key]:
-        return self._pods(etype, pod) if _is_operator_pod(pod) else ()
+        return self._pods(etype, pod) if is_operator_pod(pod) else ()
 
     def reconcile(self, key: Key) -> float | None:
         ns, name = key
@@ -199,7 +199,7 @@ class QuayOperator:
             return None
         registry = self.ctx.get(API_VERSION, KIND, name, ns)
         observed = observe(self.ctx, registry, operator) if registry is not None else Observed(None)
-        now = _now(self.ctx)
+        now = now_of(self.ctx)
         plan = reconcile(observed, random=self.ctx.rng, now=now)
         return self._after(key, self.carry_out(registry, plan, now=now))
 
@@ -295,7 +295,7 @@ class QuayRegistryStatus:
         self.ctx = ctx
         pods = _operator_pod_keys(ctx)
         self.watches = (Watched(API_VERSION, KIND),
-                        Watched("v1", "Pod", lambda t, p: pods(t, p) if _is_operator_pod(p) else ()))
+                        Watched("v1", "Pod", lambda t, p: pods(t, p) if is_operator_pod(p) else ()))
 
     def reconcile(self, key: Key) -> float | None:
         ns, name = key
@@ -304,7 +304,7 @@ class QuayRegistryStatus:
         registry = self.ctx.read(API_VERSION, KIND, name, ns)
         if registry is None:
             return None
-        plan = plan_health(registry, read_objects(self.ctx, ns, HEALTH_KINDS), now=_now(self.ctx))
+        plan = plan_health(registry, read_objects(self.ctx, ns, HEALTH_KINDS), now=now_of(self.ctx))
         current = (registry.get("status") or {}).get("conditions") or []
         if _comparable(plan.status["conditions"]) != _comparable(current):
             self.ctx.store.update(self.ctx.kind(API_VERSION, KIND), {**registry, "status": plan.status}, namespace=ns,
@@ -312,6 +312,6 @@ class QuayRegistryStatus:
         return requeue_seconds(self.ctx, plan.requeue_after)
 
 
-def _is_operator_pod(pod: Obj) -> bool:
+def is_operator_pod(pod: Obj) -> bool:
     labels = pod["metadata"].get("labels") or {}
     return all(labels.get(k) == v for k, v in OPERATOR_POD_LABEL.items())
