@@ -14,7 +14,7 @@ import threading
 from dataclasses import replace
 from pathlib import Path
 from types import TracebackType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 
@@ -24,11 +24,14 @@ from simulator.controllers import Runner, build_controllers
 from simulator.controllers.base import Context
 from simulator.controllers.bucketclaims import BucketProvisioner
 from simulator.controllers.recording import EventRecorder
-from simulator.kubeconfig import CONTEXT, generate_tls, new_token, write_kubeconfig
+from simulator.kubeconfig import CONTEXT, TLSMaterial, generate_tls, new_token, write_kubeconfig
 from simulator.olm_catalog import subscribe_at_bootstrap
 from simulator.profiles import ClusterProfile, profile_for
 from simulator.stages import PACES
 from simulator.store import Store
+
+if TYPE_CHECKING:
+    from simulator.dataplane.wiring import DataPlane
 
 LOOPBACK = "127.0.0.1"
 
@@ -39,14 +42,15 @@ class Simulator:
     `profile` shapes the cluster (default: the platform's), `clock` paces it (default: real time),
     `pace` names the stage set (`fast`, `realistic`, `immediate`); `bucket_provisioner` makes the
     buckets behind ObjectBucketClaims real (the data plane's seam); `with_operator` (a catalog version such
-    as "3.7.14") starts with the Quay Operator subscribed in `openshift-operators` for OLM to install.
+    as "3.7.14") starts with the Quay Operator subscribed in `openshift-operators` for OLM to install;
+    `data_plane` starts real servers beside the API server and stops with it (its buckets back the claims).
     """
 
     def __init__(self, *, platform: str = "openshift", seed: int | None = None, port: int = 0,
                  kubeconfig: str | Path | None = None, host: str = LOOPBACK, event_window: int = 50_000,
                  profile: ClusterProfile | None = None, clock: Clock | None = None, pace: str = "fast",
                  run_controllers: bool = False, bucket_provisioner: BucketProvisioner | None = None,
-                 with_operator: str | None = None) -> None:
+                 with_operator: str | None = None, data_plane: DataPlane | None = None) -> None:
         if host != LOOPBACK:
             raise ValueError(f"the simulator binds {LOOPBACK} only, not {host!r}")
         if pace not in PACES:
@@ -58,6 +62,9 @@ class Simulator:
         self.store = Store(platform=self.profile.platform, seed=seed, clock=self.clock.now, event_window=event_window)
         self.store.bootstrappers.append(self.profile.bootstrap)
         self.profile.bootstrap(self.store)
+        self.data_plane = data_plane
+        if bucket_provisioner is None and data_plane is not None:
+            bucket_provisioner = data_plane.buckets
         ctx = Context(self.store, self.clock, PACES[pace], self.profile, random.Random(seed),
                       EventRecorder(self.store), buckets=bucket_provisioner)
         self.runner = Runner(ctx, build_controllers(ctx))
@@ -82,6 +89,11 @@ class Simulator:
     def ca_pem(self) -> bytes:
         return self._tls.ca_pem
 
+    @property
+    def tls(self) -> TLSMaterial:
+        """The simulator's CA (with its key) and the API server's certificate."""
+        return self._tls
+
     def start(self) -> Simulator:
         self._thread = threading.Thread(target=self._run, name="quayops-simulator", daemon=True)
         self._thread.start()
@@ -90,6 +102,12 @@ class Simulator:
             raise RuntimeError(f"simulator failed to start: {self._error}") from self._error
         if not self._ready.is_set():
             raise RuntimeError("simulator did not start within 30 s")
+        if self.data_plane is not None:
+            try:
+                self.data_plane.start(self)
+            except BaseException:
+                self.stop()
+                raise
         if self._run_controllers:
             self.runner.run()
         return self
@@ -133,6 +151,8 @@ class Simulator:
     def stop(self) -> None:
         """Stop the controllers and serving, close every watch and remove the temporary kubeconfig."""
         self.runner.stop()
+        if self.data_plane is not None:
+            self.data_plane.stop()
         if self._loop is not None and self._thread is not None and self._thread.is_alive():
             self._loop.call_soon_threadsafe(self._loop.stop)
             self._thread.join(30)
@@ -157,11 +177,18 @@ class Simulator:
 def start_simulator(*, platform: str = "openshift", seed: int | None = None, port: int = 0,
                     kubeconfig: str | Path | None = None, host: str = LOOPBACK, profile: ClusterProfile | None = None,
                     clock: Clock | None = None, pace: str = "fast", run_controllers: bool = False,
-                    bucket_provisioner: BucketProvisioner | None = None, with_operator: str | None = None) -> Simulator:
+                    bucket_provisioner: BucketProvisioner | None = None, with_operator: str | None = None,
+                    data_plane: bool = False, data_dir: str | Path | None = None) -> Simulator:
     """Start a simulator in a background thread and return once it serves.
 
     Controllers run in their own thread with `run_controllers=True`; otherwise `sim.runner.step()` drives them.
+    `data_plane=True` adds the real servers (`simulator.dataplane.wiring`), their data kept in `data_dir` if given.
     """
+    plane = None
+    if data_plane:
+        from simulator.dataplane.wiring import DataPlane  # lazy: the server stack loads only when asked for
+
+        plane = DataPlane(data_dir=data_dir)
     return Simulator(platform=platform, seed=seed, port=port, kubeconfig=kubeconfig, host=host, profile=profile,
                      clock=clock, pace=pace, run_controllers=run_controllers,
-                     bucket_provisioner=bucket_provisioner, with_operator=with_operator).start()
+                     bucket_provisioner=bucket_provisioner, with_operator=with_operator, data_plane=plane).start()

@@ -2,8 +2,7 @@
 
 Pitfalls of the underlying client handled here: windows are computed when a call runs (never at import),
 range queries always carry an explicit step, retries are bounded, and failures become PrometheusError
-naming the URL. `QUAYOPS_RESOLVE` (`host:port:address[:port]`, like curl --resolve) maps a Route host to
-another address, for clusters whose router the machine cannot resolve (the simulator).
+naming the URL. Route hosts the machine cannot resolve (the simulator's) go through `quayops.kube.resolve`.
 """
 
 from __future__ import annotations
@@ -12,23 +11,19 @@ import os
 from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any
-from urllib.parse import urlsplit
 
 import requests
 from prometheus_api_client import PrometheusApiClientException, PrometheusConnect
-from requests.adapters import HTTPAdapter
 from urllib3.util.retry import Retry
 
 from quayops.errors import ClusterError
 from quayops.kube.client import Cluster
+from quayops.kube.resolve import RESOLVE_ENV, Resolve, ResolvingAdapter, parse_resolve
 
 MONITORING_NAMESPACE = "openshift-monitoring"
 QUERIER_ROUTE = "thanos-querier"
-RESOLVE_ENV = "QUAYOPS_RESOLVE"
 POINTS = 240  # points per range query when no step is given: Grafana's default resolution for a panel
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
-
-Resolve = dict[tuple[str, int], tuple[str, int]]
 
 
 class PrometheusError(ClusterError):
@@ -48,49 +43,6 @@ def parse_window(window: str | timedelta) -> timedelta:
 def default_step(window: timedelta) -> str:
     """A step giving about POINTS points over `window`, at least one second."""
     return f"{max(1, int(window.total_seconds() // POINTS))}s"
-
-
-def parse_resolve(text: str | None) -> Resolve:
-    """`host:port:address[:port]` entries, separated by commas or spaces → {(host, port): (address, port)}."""
-    mapping: Resolve = {}
-    for entry in (text or "").replace(",", " ").split():
-        parts = entry.split(":")
-        if len(parts) not in (3, 4) or not all(parts) or not all(p.isdigit() for p in parts[1::2]):
-            raise ValueError(f"{RESOLVE_ENV} entry {entry!r}: expected host:port:address or host:port:address:port")
-        port = int(parts[1])
-        mapping[(parts[0].lower(), port)] = (parts[2], int(parts[3]) if len(parts) == 4 else port)
-    return mapping
-
-
-class ResolvingAdapter(HTTPAdapter):
-    """Connects to the mapped address for mapped (host, port) pairs, keeping Host, SNI and certificate checks
-    on the original host name."""
-
-    def __init__(self, resolve: Resolve, **kwargs: Any) -> None:
-        self.resolve = resolve
-        super().__init__(**kwargs)
-
-    def _target(self, url: str) -> tuple[str, int] | None:
-        parts = urlsplit(url)
-        port = parts.port or (443 if parts.scheme == "https" else 80)
-        return self.resolve.get(((parts.hostname or "").lower(), port))
-
-    def send(self, request: requests.PreparedRequest, *args: Any, **kwargs: Any) -> requests.Response:
-        if self._target(request.url or "") is not None:
-            request.headers.setdefault("Host", urlsplit(request.url).netloc)
-        return super().send(request, *args, **kwargs)
-
-    def get_connection_with_tls_context(self, request: requests.PreparedRequest, verify: bool | str | None,
-                                        proxies: Mapping[str, str] | None = None, cert: Any = None) -> Any:
-        target = self._target(request.url)
-        if target is None:
-            return super().get_connection_with_tls_context(request, verify, proxies=proxies, cert=cert)
-        host_params, pool_kwargs = self.build_connection_pool_key_attributes(request, verify, cert)
-        if host_params["scheme"] == "https":
-            host = urlsplit(request.url).hostname
-            pool_kwargs = {**pool_kwargs, "server_hostname": host, "assert_hostname": host}
-        return self.poolmanager.connection_from_host(host=target[0], port=target[1], scheme=host_params["scheme"],
-                                                     pool_kwargs=pool_kwargs)
 
 
 class PrometheusClient:

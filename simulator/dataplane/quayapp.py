@@ -1,8 +1,8 @@
 """The simulated Quay application: an aiohttp app built from a final Quay config, serving health, the API and
 the registry on real PostgreSQL and S3, with Quay's metrics on a separate port (the pod's 9091).
 
-`QuayAppServer` runs it on 127.0.0.1 in a background thread; `stop()` closes the listeners, so a scaled-down
-registry refuses connections.
+`QuayAppServer` runs it on 127.0.0.1 in a background thread (plus HTTPS with the bundle's ssl.cert/ssl.key when
+given, the pod's 8443); `stop()` closes the listeners, so a scaled-down registry refuses connections.
 """
 
 from __future__ import annotations
@@ -25,6 +25,7 @@ from simulator.dataplane.quay.database import Database
 from simulator.dataplane.quay.metrics import QuayMetrics
 from simulator.dataplane.quay.settings import Resolve, load_settings
 from simulator.dataplane.quay.storage import BlobStorage
+from simulator.dataplane.tls import server_context
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 ROUTES = [*health.ROUTES, *api.ROUTES, *registry.ROUTES]
@@ -98,15 +99,18 @@ def create_metrics_app(quay_app: web.Application) -> web.Application:
 class QuayAppServer:
     """One Quay app on 127.0.0.1 (`url`) with its metrics (`metrics_url`), served from a background thread.
 
-    `stop()` closes both listeners; `start()` again serves on the same ports, like a pod coming back.
+    With `tls` (certificate and key PEM) the app also serves HTTPS on `tls_port` (`tls_url`). `stop()` closes
+    every listener; `start()` again serves on the same ports, like a pod coming back.
     """
 
     def __init__(self, config: Mapping[str, Any], *, host: str = LOOPBACK, port: int = 0, metrics_port: int = 0,
-                 resolve: Resolve | None = None, storage_verify: bool | str = True) -> None:
+                 resolve: Resolve | None = None, storage_verify: bool | str = True,
+                 tls: tuple[bytes, bytes] | None = None, tls_port: int = 0) -> None:
         if host != LOOPBACK:
             raise ValueError(f"the simulated Quay binds {LOOPBACK} only, not {host!r}")
         self.config = dict(config)
-        self.host, self.port, self.metrics_port = host, port, metrics_port
+        self.host, self.port, self.metrics_port, self.tls_port = host, port, metrics_port, tls_port
+        self._tls = tls
         self._resolve, self._storage_verify = resolve, storage_verify
         self.loop: asyncio.AbstractEventLoop | None = None
         self._thread: threading.Thread | None = None
@@ -117,6 +121,10 @@ class QuayAppServer:
     @property
     def url(self) -> str:
         return f"http://{self.host}:{self.port}"
+
+    @property
+    def tls_url(self) -> str:
+        return f"https://{self.host}:{self.tls_port}"
 
     @property
     def metrics_url(self) -> str:
@@ -161,11 +169,16 @@ class QuayAppServer:
 
     async def _serve(self) -> None:
         app = create_quay_app(self.config, resolve=self._resolve, storage_verify=self._storage_verify)
-        for target, attr in ((app, "port"), (create_metrics_app(app), "metrics_port")):
-            runner = web.AppRunner(target, access_log=None, handler_cancellation=True)
-            self._runners.append(runner)
-            await runner.setup()
-            site = web.TCPSite(runner, self.host, getattr(self, attr), reuse_address=True)
+        runner = web.AppRunner(app, access_log=None, handler_cancellation=True)
+        metrics = web.AppRunner(create_metrics_app(app), access_log=None, handler_cancellation=True)
+        self._runners += [runner, metrics]
+        await runner.setup()
+        await metrics.setup()
+        sites = [(runner, "port", None), (metrics, "metrics_port", None)]
+        if self._tls is not None:
+            sites.append((runner, "tls_port", server_context(*self._tls)))
+        for target, attr, ssl_context in sites:
+            site = web.TCPSite(target, self.host, getattr(self, attr), ssl_context=ssl_context, reuse_address=True)
             await site.start()
             setattr(self, attr, site._server.sockets[0].getsockname()[1])  # type: ignore[union-attr]
 

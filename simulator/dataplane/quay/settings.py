@@ -1,6 +1,7 @@
 """The parts of a final Quay config.yaml the simulated Quay uses: database, storage, host, features, users.
 
-`resolve(host, port)` maps in-cluster addresses (Service DNS names) to where the real servers listen.
+`resolve(host, port)` maps in-cluster addresses (Service DNS names) to where the real servers listen; a third
+item, when given, says whether the real server speaks TLS (SeaweedFS serves plain HTTP where NooBaa's S3 speaks TLS).
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
-Resolve = Callable[[str, int], tuple[str, int]]
+Resolve = Callable[[str, int], tuple[str, int] | tuple[str, int, bool]]
 
 S3_DRIVERS = ("RHOCSStorage", "RadosGWStorage", "S3Storage")
 
@@ -20,7 +21,7 @@ class ConfigUnsupported(ValueError):
     """The config asks for something the simulated Quay cannot serve (another database or storage driver)."""
 
 
-def _identity(host: str, port: int) -> tuple[str, int]:
+def _identity(host: str, port: int) -> tuple[str, int] | tuple[str, int, bool]:
     return host, port
 
 
@@ -76,7 +77,7 @@ def _db_conninfo(config: Mapping[str, Any], resolve: Resolve) -> dict[str, Any]:
     parts = urlsplit(str(uri))
     if not parts.scheme.startswith("postgresql"):
         raise ConfigUnsupported(f"DB_URI scheme {parts.scheme!r}: the simulated Quay speaks PostgreSQL only")
-    host, port = resolve(parts.hostname or "localhost", parts.port or 5432)
+    host, port = resolve(parts.hostname or "localhost", parts.port or 5432)[:2]
     info: dict[str, Any] = {"host": host, "port": port, "dbname": unquote(parts.path.lstrip("/")),
                             "user": unquote(parts.username or "")}
     if parts.password is not None:
@@ -108,7 +109,10 @@ def _storage(config: Mapping[str, Any], resolve: Resolve, verify: bool | str) ->
         bucket, access, secret = params.get("bucket_name"), params.get("access_key"), params.get("secret_key")
         secure, host, port = bool(params.get("is_secure", True)), str(params.get("hostname") or ""), params.get("port")
     port = int(port) if port else (443 if secure else 80)
-    host, port = resolve(host, port)
+    target = resolve(host, port)
+    host, port = target[0], target[1]
+    if len(target) > 2:
+        secure = bool(target[2])
     return StorageSettings(
         location=location, driver=driver, endpoint=f"{'https' if secure else 'http'}://{host}:{port}",
         bucket=str(bucket), storage_path=str(params.get("storage_path") or "").strip("/"),
