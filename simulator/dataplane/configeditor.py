@@ -17,8 +17,9 @@ from aiohttp import web
 from quayops.config.bundle import Bundle
 from quayops.config.validating import run_config_tool
 from quayops.model.quayregistry import API_VERSION, KIND
+from quayops.operator.checks import CONFIG_KEYS
 from quayops.operator.reconfiguring import plan_reconfigure
-from quayops.operator.rendering.base import CONFIG_EDITOR_USER
+from quayops.operator.rendering.base import CONFIG_EDITOR_USER, FIELD_GROUP_NAMES
 from quayops.operator.rendering.configmerge import dump_yaml
 from simulator.controllers.base import Context, Key, Watched
 from simulator.dataplane.directory import Address, ServiceDirectory
@@ -112,10 +113,23 @@ async def validate_config(request: web.Request) -> web.Response:
                                "Message": f.message} for f in result.findings])
 
 
+def strip_managed_fields(config: dict[str, Any], field_groups: list[str]) -> dict[str, Any]:
+    """config-tool's commit: the fields of the managed (read-only) field groups leave the bundle, so the operator
+    keeps managing them; a group's fields are the keys that make its component "have config" (§3.3, §6.2)."""
+    kinds = {group: kind for kind, group in FIELD_GROUP_NAMES.items()}
+    dropped = {key for group in field_groups if group in kinds for key in CONFIG_KEYS.get(kinds[group], ())}
+    return {k: v for k, v in config.items() if k not in dropped}
+
+
 async def commit_to_operator(request: web.Request) -> web.Response:
-    """Reconfigure: the operator's /reconfigure decision, applied as the operator would (new bundle, new spec)."""
+    """Reconfigure: the operator's /reconfigure decision, applied as the operator would (new bundle, new spec).
+
+    Answers, as config-tool does, with what it sent the operator.
+    """
     editor: ConfigEditor = request.app[EDITOR]
-    config, certs = _decode_bundle(await request.json())
+    body = await request.json()
+    config, certs = _decode_bundle(body)
+    config = strip_managed_fields(config, list(body.get("managedFieldGroups") or []))
     ctx, ns = editor.ctx, editor.namespace
     registry = ctx.get(API_VERSION, KIND, editor.registry, ns)
     if registry is None:
@@ -130,7 +144,8 @@ async def commit_to_operator(request: web.Request) -> web.Response:
     ctx.store.update(ctx.kind(API_VERSION, KIND), {**registry, "spec": decision.spec}, namespace=ns,
                      field_manager=FIELD_MANAGER)
     log.info("config editor %s/%s committed bundle %s", ns, editor.registry, decision.spec["configBundleSecret"])
-    return web.json_response({"configBundleSecret": decision.spec["configBundleSecret"]})
+    return web.json_response({"quayRegistryName": editor.registry, "namespace": ns, "config.yaml": config,
+                              "certs": body.get("certs") or {}})
 
 
 async def index(_: web.Request) -> web.Response:
