@@ -116,7 +116,7 @@ def deploy(plane: Simulator, cluster: Cluster, request: pytest.FixtureRequest) -
     """Deploy a registry (config bundle + QuayRegistry) in a fresh namespace and wait for Available=True."""
 
     def make(config: dict[str, Any] | None = None, *, files: dict[str, bytes] | None = None,
-             components: list[dict[str, Any]] | None = None) -> Deployed:
+             components: list[dict[str, Any]] | None = None, verify: bool | str = True) -> Deployed:
         import yaml
 
         ns = f"w{next(_counter)}-{request.node.name[5:25].lower().replace('_', '-')}".strip("-")  # DNS labels: 63
@@ -136,8 +136,9 @@ def deploy(plane: Simulator, cluster: Cluster, request: pytest.FixtureRequest) -
             return any(c["type"] == "Available" and c["status"] == "True" for c in conditions)
 
         _wait_until(available, timeout=120, what=f"QuayRegistry {ns}/{NAME} Available")
-        _wait_until(lambda: deployed.session.get(f"{deployed.endpoint}/health/instance", timeout=10).status_code == 200,
-                   timeout=60, what="the Quay app behind the route")
+        _wait_until(lambda: deployed.session.get(f"{deployed.endpoint}/health/instance", timeout=10,
+                                                 verify=verify).status_code == 200,
+                    timeout=60, what="the Quay app behind the route")
         return deployed
 
     return make
