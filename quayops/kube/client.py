@@ -50,6 +50,21 @@ class Cluster:
         path = self._path(api_version, kind, None, namespace, query=query)
         return self._call("GET", path, action=f"list {kind} in {namespace or 'all namespaces'}")
 
+    def server_version(self) -> dict:
+        """The API server's `/version` (gitVersion, major, minor, platform)."""
+        return self._call("GET", "/version", action="get the server version")
+
+    def served_kinds(self, api_version: str) -> set[str]:
+        """The kinds the server serves in one group version (discovery); empty when it serves none."""
+        from quayops.kube.errors import NotFoundError
+
+        path = f"/apis/{api_version}" if "/" in api_version else f"/api/{api_version}"
+        try:
+            resources = self._call("GET", path, action=f"discover {api_version}").get("resources") or []
+        except NotFoundError:
+            return set()
+        return {r["kind"] for r in resources if "/" not in r.get("name", "")}
+
     def watch(self, api_version: str, kind: str, *, namespace: str | None = None, resource_version: str = "",
               label_selector: str | None = None, field_selector: str | None = None,
               timeout_seconds: int = 300) -> Iterator[dict]:
@@ -70,11 +85,13 @@ class Cluster:
             resp.response.release_conn()
 
     # -- writes --------------------------------------------------------------------------------
-    def create(self, obj: Mapping) -> dict:
+    def create(self, obj: Mapping, *, dry_run: bool = False) -> dict:
+        """Create an object; `dry_run` asks the server to check the request without persisting it."""
         meta = obj.get("metadata") or {}
-        path = self._path(obj["apiVersion"], obj["kind"], None, meta.get("namespace"))
+        query = {"dryRun": "All"} if dry_run else None
+        path = self._path(obj["apiVersion"], obj["kind"], None, meta.get("namespace"), query=query)
         return self._call("POST", path, body=obj,
-                          action=f"create {obj['kind']} {_ref(meta.get('namespace'), meta.get('name') or meta.get('generateName'))}")
+                          action=f"{'dry-run ' if dry_run else ''}create {obj['kind']} {_ref(meta.get('namespace'), meta.get('name') or meta.get('generateName'))}")
 
     def replace(self, obj: Mapping, *, subresource: str | None = None) -> dict:
         meta = obj["metadata"]
