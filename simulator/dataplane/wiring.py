@@ -27,6 +27,7 @@ from simulator.controllers.prometheus_operator import MONITORING_NAMESPACE
 from simulator.dataplane.backends import ManagedBackends
 from simulator.dataplane.configeditor import ConfigEditors
 from simulator.dataplane.directory import Address, ServiceDirectory
+from simulator.dataplane.errors import ServerStartError
 from simulator.dataplane.loop import LoopThread
 from simulator.dataplane.objectstore import REGION, SeaweedServer
 from simulator.dataplane.postgres import SERVER_USER, PostgresServer
@@ -86,7 +87,7 @@ class DataPlane:
         ca_file.write_bytes(sim.tls.ca_pem)
         servers: list[Any] = [self.postgres, self.seaweed, *([self.redis] if self.redis else [])]
         with ThreadPoolExecutor(len(servers) + 1) as pool:
-            started = [pool.submit(s.start) for s in servers]
+            started = [pool.submit(_start, s) for s in servers]
             monitoring = pool.submit(attach_monitoring, sim, resolve_endpoint=self._metrics_endpoint)
             apps_domain = sim.profile.apps_domain
             self._certificate = issue_certificate(sim.tls, [f"*.{apps_domain}", apps_domain])
@@ -206,6 +207,19 @@ class DataPlane:
                 store.create(kind, config_map, field_manager=FIELD_MANAGER)
             assert self._sim is not None
             write_resolve_extension(self._sim.kubeconfig_path, self.resolve_entries)
+
+
+def _start(server: Any, *, attempts: int = 3) -> Any:
+    """Start a server on picked ports; servers starting side by side may take a picked port first: pick again."""
+    for attempt in range(1, attempts + 1):
+        try:
+            server.start()
+            break
+        except ServerStartError as e:
+            if e.port is None or attempt == attempts:
+                raise
+            log.info("%s: port %s was taken meanwhile; starting on another", e.component, e.port)
+    return server
 
 
 def write_resolve_extension(kubeconfig: Path, entries: list[str]) -> None:
