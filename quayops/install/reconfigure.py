@@ -117,8 +117,10 @@ def apply_config_change(cluster: Cluster, change: ConfigChange, registry: dict, 
 def _commit_through_editor(cluster: Cluster, change: ConfigChange, registry: dict, session) -> str:
     status = registry.get("status") or {}
     namespace = registry["metadata"]["namespace"]
-    creds = cluster.get("v1", "Secret", status["configEditorCredentialsSecret"], namespace=namespace).get("data") or {}
-    user, password = (mark_secret(base64.b64decode(creds[k]).decode()) for k in ("username", "password"))
+    if not status.get("configEditorEndpoint"):
+        raise InstallParametersInvalid("the config editor has no endpoint (the route component is unmanaged)",
+                                       field="method", hint="Use method='bundle'.")
+    user, password = _editor_credentials(cluster, registry)
     certs = {k: base64.b64encode(v).decode() for k, v in change.bundle.files.items() if k != "config.yaml"}
     response = session.post(f"{status['configEditorEndpoint']}/api/v1/config/operator", auth=(user, password),
                             json={"config.yaml": change.config, "certs": certs}, timeout=60)
@@ -126,7 +128,9 @@ def _commit_through_editor(cluster: Cluster, change: ConfigChange, registry: dic
         raise StepFailedError(f"the config editor refused the change (HTTP {response.status_code}): "
                               f"{response.text[:200]}. Nothing was changed.", step="apply",
                               hint="Validate the change above, or use method='bundle'.")
-    return response.json()["configBundleSecret"]
+    # config-tool answers with the request it forwarded; the operator's commit shows on the QuayRegistry
+    live = cluster.get(API_VERSION, KIND, registry["metadata"]["name"], namespace=namespace)
+    return live["spec"]["configBundleSecret"]
 
 
 def wait_for_config_live(cluster: Cluster, *, name: str, namespace: str, expected: dict, timeout: float = 300,
@@ -147,17 +151,22 @@ def wait_for_config_live(cluster: Cluster, *, name: str, namespace: str, expecte
         time.sleep(0.5)
 
 
-def _rollout_state(cluster: Cluster, *, name: str, namespace: str, expected: dict) -> tuple[str, dict | None]:
-    dep = cluster.find("apps/v1", "Deployment", f"{name}-quay-app", namespace=namespace)
-    if dep is None:
-        return "quay-app Deployment not found", None
+def _mounted_config(cluster: Cluster, dep: dict) -> tuple[str | None, dict]:
+    """(Secret, parsed config.yaml) of the final config a quay-app Deployment mounts at /conf/stack."""
     volumes = dep["spec"]["template"]["spec"].get("volumes") or []
     names = [s.get("secret", {}).get("name") or "" for v in volumes for s in (v.get("projected") or {}).get("sources")
              or []] + [(v.get("secret") or {}).get("secretName") or "" for v in volumes]
     secret = next((n for n in names if CONFIG_SECRET_MARK in n), None)
-    data = (cluster.find("v1", "Secret", secret, namespace=namespace) or {}).get("data") or {} if secret else {}
-    config = parse_config_yaml(base64.b64decode(data.get("config.yaml", "")).decode()) or {} if data else {}
-    mark_secret(config)
+    found = cluster.find("v1", "Secret", secret, namespace=dep["metadata"]["namespace"]) if secret else None
+    text = base64.b64decode(((found or {}).get("data") or {}).get("config.yaml", "")).decode()
+    return secret, mark_secret(parse_config_yaml(text) or {} if text else {})
+
+
+def _rollout_state(cluster: Cluster, *, name: str, namespace: str, expected: dict) -> tuple[str, dict | None]:
+    dep = cluster.find("apps/v1", "Deployment", f"{name}-quay-app", namespace=namespace)
+    if dep is None:
+        return "quay-app Deployment not found", None
+    secret, config = _mounted_config(cluster, dep)
     missing = [k for k, v in expected.items() if config.get(k) != v]
     if missing:
         return f"waiting for the operator to render a config with {', '.join(missing)}", None
@@ -173,27 +182,38 @@ def _rollout_state(cluster: Cluster, *, name: str, namespace: str, expected: dic
 
 
 def verify_live_config(session, cluster: Cluster, *, name: str, namespace: str, expected: dict):
-    """Read the live config through the config editor (`GET /api/v1/config`, guide 5.3) and compare: a
-    DataFrame (key, expected, live, ok). Raises StepFailedError when a value differs."""
+    """Read the live config and compare: a DataFrame (key, expected, live, ok, read from). Through the config
+    editor (`GET /api/v1/config`, guide 5.3) when it has a route, else the config the quay-app pods mount.
+    Raises StepFailedError when a value differs."""
     import pandas as pd
 
     registry = cluster.get(API_VERSION, KIND, name, namespace=namespace)
     status = registry.get("status") or {}
-    creds = cluster.get("v1", "Secret", status["configEditorCredentialsSecret"], namespace=namespace).get("data") or {}
-    user, password = (mark_secret(base64.b64decode(creds[k]).decode()) for k in ("username", "password"))
-    response = session.get(f"{status['configEditorEndpoint']}/api/v1/config", auth=(user, password), timeout=30)
-    if response.status_code != 200:
-        raise StepFailedError(f"cannot read the live config from the config editor: HTTP {response.status_code}",
-                              step="verify", hint="Check the config editor pod and route.")
-    live = response.json().get("config.yaml") or {}
-    mark_secret(live)
-    rows = [{"key": k, "expected": _shown(k, v), "live": _shown(k, live.get(k)), "ok": live.get(k) == v}
-            for k, v in expected.items()]
-    table = pd.DataFrame(rows, columns=["key", "expected", "live", "ok"])
+    if status.get("configEditorEndpoint"):
+        user, password = _editor_credentials(cluster, registry)
+        response = session.get(f"{status['configEditorEndpoint']}/api/v1/config", auth=(user, password), timeout=30)
+        if response.status_code != 200:
+            raise StepFailedError(f"cannot read the live config from the config editor: HTTP {response.status_code}",
+                                  step="verify", hint="Check the config editor pod and route.")
+        live, source = mark_secret(response.json().get("config.yaml") or {}), "config editor /api/v1/config"
+    else:
+        dep = cluster.get("apps/v1", "Deployment", f"{name}-quay-app", namespace=namespace)
+        live, source = _mounted_config(cluster, dep)[1], "quay-app /conf/stack/config.yaml"
+    rows = [{"key": k, "expected": _shown(k, v), "live": _shown(k, live.get(k)), "ok": live.get(k) == v,
+             "read from": source} for k, v in expected.items()]
+    table = pd.DataFrame(rows, columns=["key", "expected", "live", "ok", "read from"])
     if not table["ok"].all():
         raise StepFailedError(f"the live config differs: {', '.join(table.loc[~table['ok'], 'key'])}", step="verify",
                               hint="The operator may still be reconciling; rerun this step.")
     return table
+
+
+def _editor_credentials(cluster: Cluster, registry: dict) -> tuple[str, str]:
+    """The config editor's username and password (guide 5.2), both marked secret."""
+    status, namespace = registry.get("status") or {}, registry["metadata"]["namespace"]
+    data = cluster.get("v1", "Secret", status["configEditorCredentialsSecret"], namespace=namespace).get("data") or {}
+    user, password = (mark_secret(base64.b64decode(data[k]).decode()) for k in ("username", "password"))
+    return user, password
 
 
 def _shown(key: str, value) -> str:
