@@ -1,15 +1,18 @@
-"""Managed `postgres` and `redis` made real: the registry's database in the PostgreSQL server (user and password
-from DB_URI in the managed keys, with pg_trgm as the postgres-bootstrap Secret does) and its Services on loopback.
+"""Managed `postgres` and `redis` made real: each registry's database pod is its own PostgreSQL server (roles are
+cluster-wide, so registries of the same name in two namespaces must not share one) holding the database DB_URI
+names, with its user and password and pg_trgm as the postgres-bootstrap Secret does; Services on loopback.
 """
 
 from __future__ import annotations
 
 import hashlib
 import logging
+from pathlib import Path
 
 from simulator.controllers.base import Context, Key, Watched
 from simulator.dataplane.directory import Address, ServiceDirectory
 from simulator.dataplane.postgres import PostgresServer
+from simulator.dataplane.processes import start_on_free_ports
 from simulator.dataplane.redis import RedisServer
 from simulator.dataplane.registries import (
     MANAGED_KEYS,
@@ -27,9 +30,10 @@ class ManagedBackends:
 
     name = "managed-backends"
 
-    def __init__(self, ctx: Context, directory: ServiceDirectory, *, postgres: PostgresServer,
-                 redis: RedisServer | None) -> None:
-        self.ctx, self.directory, self.postgres, self.redis = ctx, directory, postgres, redis
+    def __init__(self, ctx: Context, directory: ServiceDirectory, *, redis: RedisServer | None,
+                 data_dir: Path | None = None) -> None:
+        self.ctx, self.directory, self.redis, self.data_dir = ctx, directory, redis, data_dir
+        self.databases: dict[Key, PostgresServer] = {}
         self._created: dict[Key, str] = {}  # registry → digest of the DB_URI its database was created for
         self.watches = (Watched("apps/v1", "Deployment", registry_keys), Watched("v1", "Secret", registry_keys))
 
@@ -40,7 +44,7 @@ class ManagedBackends:
         if database is not None and not database["metadata"].get("deletionTimestamp"):
             after = self._ensure_database(key)
         else:
-            self.directory.unregister(ns, f"{name}-quay-database")
+            self._remove_database(key)
         redis = self.ctx.read("apps/v1", "Deployment", f"{name}-quay-redis", ns)
         if redis is not None and self.redis is not None and self.redis.port:
             self.directory.register(ns, f"{name}-quay-redis", {
@@ -59,12 +63,28 @@ class ManagedBackends:
         credentials = database_credentials(uri)
         if credentials is None:
             return 1.0
+        server = self.databases.get(key)
+        if server is None:
+            root = self.data_dir / ns / name if self.data_dir is not None else None
+            server = self.databases[key] = start_on_free_ports(PostgresServer(data_dir=root))
         digest = hashlib.sha256(uri.encode()).hexdigest()
         if self._created.get(key) != digest:
             database, user, password = credentials
-            self.postgres.create_database(database, owner=user, password=password)
+            server.create_database(database, owner=user, password=password)
             self._created[key] = digest
             log.info("database %s created for registry %s/%s", database, ns, name)
         self.directory.register(ns, f"{name}-quay-database", {
-            p: Address(self.postgres.host, self.postgres.port) for p in (5432, "postgres")})
+            p: Address(server.host, server.port) for p in (5432, "postgres")})
         return None
+
+    def _remove_database(self, key: Key) -> None:
+        """The database Deployment is gone: so is its server (its data too, unless kept in data_dir)."""
+        self.directory.unregister(key[0], f"{key[1]}-quay-database")
+        self._created.pop(key, None)
+        server = self.databases.pop(key, None)
+        if server is not None:
+            server.stop()
+
+    def stop(self) -> None:
+        for key in list(self.databases):
+            self._remove_database(key)

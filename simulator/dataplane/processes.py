@@ -6,6 +6,7 @@ Servers register their `stop` with `atexit`, so an interrupted run leaves no pro
 from __future__ import annotations
 
 import atexit
+import logging
 import os
 import signal
 import socket
@@ -13,12 +14,22 @@ import subprocess
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any, Protocol, TypeVar
 
 from simulator.dataplane.errors import ServerStartError
+
+log = logging.getLogger(__name__)
 
 LOOPBACK = "127.0.0.1"
 
 _stoppers: list[Callable[[], None]] = []
+
+
+class Startable(Protocol):
+    def start(self) -> Any: ...
+
+
+S = TypeVar("S", bound=Startable)
 
 
 def _stop_all() -> None:
@@ -74,6 +85,19 @@ def check_port_free(port: int, *, component: str) -> None:
     if port_in_use(port):
         raise ServerStartError(f"port {LOOPBACK}:{port} is in use", component=component, port=port,
                                hint="Stop whatever listens there or pass port=0 to pick a free one")
+
+
+def start_on_free_ports(server: S, *, attempts: int = 3) -> S:
+    """`server.start()` on picked ports; a server starting alongside may take a picked port first: pick again."""
+    for attempt in range(1, attempts + 1):
+        try:
+            server.start()
+            break
+        except ServerStartError as e:
+            if e.port is None or attempt == attempts:
+                raise
+            log.info("%s: port %s was taken meanwhile; starting on another", e.component, e.port)
+    return server
 
 
 def find_executable(name: str, candidates: list[Path], *, component: str, hint: str) -> Path:

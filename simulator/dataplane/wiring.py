@@ -1,7 +1,7 @@
 """`DataPlane`: the real servers beside a running Simulator and the controllers that tie them to its Store.
 
-PostgreSQL, SeaweedFS, Redis (when installed) and Prometheus on 127.0.0.1; the router; managed databases and
-buckets; a Quay app per registry; config editors. Where things listen is published for runbooks in ConfigMap
+PostgreSQL (the "external" one; each managed database gets its own), SeaweedFS, Redis (when installed) and
+Prometheus on 127.0.0.1; the router; real buckets; a Quay app per registry; config editors. Where things listen is published for runbooks in ConfigMap
 and Secret `simulator/simulator-dataplane` and, as the resolve map, in the kubeconfig extension
 `quayops.dev/resolve` on the `simulator` context.
 """
@@ -27,11 +27,10 @@ from simulator.controllers.prometheus_operator import MONITORING_NAMESPACE
 from simulator.dataplane.backends import ManagedBackends
 from simulator.dataplane.configeditor import ConfigEditors
 from simulator.dataplane.directory import Address, ServiceDirectory
-from simulator.dataplane.errors import ServerStartError
 from simulator.dataplane.loop import LoopThread
 from simulator.dataplane.objectstore import REGION, SeaweedServer
 from simulator.dataplane.postgres import SERVER_USER, PostgresServer
-from simulator.dataplane.processes import LOOPBACK
+from simulator.dataplane.processes import LOOPBACK, start_on_free_ports
 from simulator.dataplane.provisioner import SeaweedBuckets
 from simulator.dataplane.quayapps import QuayApps
 from simulator.dataplane.redis import RedisServer
@@ -60,6 +59,7 @@ class DataPlane:
 
     def __init__(self, *, data_dir: str | Path | None = None, redis: bool | None = None) -> None:
         root = Path(data_dir) if data_dir is not None else None
+        self._data_dir = root
         self.postgres = PostgresServer(data_dir=root / "postgres" if root else None)
         self.seaweed = SeaweedServer(data_dir=root / "s3" if root else None)
         self.redis = RedisServer() if (RedisServer.available() if redis is None else redis) else None
@@ -70,6 +70,7 @@ class DataPlane:
         self.monitoring: Monitoring | None = None
         self.quay_apps: QuayApps | None = None
         self.editors: ConfigEditors | None = None
+        self.backends: ManagedBackends | None = None
         self.runner: Runner | None = None
         self._sim: Simulator | None = None
         self._workdir: Path | None = None
@@ -87,7 +88,7 @@ class DataPlane:
         ca_file.write_bytes(sim.tls.ca_pem)
         servers: list[Any] = [self.postgres, self.seaweed, *([self.redis] if self.redis else [])]
         with ThreadPoolExecutor(len(servers) + 1) as pool:
-            started = [pool.submit(_start, s) for s in servers]
+            started = [pool.submit(start_on_free_ports, s) for s in servers]
             monitoring = pool.submit(attach_monitoring, sim, resolve_endpoint=self._metrics_endpoint)
             apps_domain = sim.profile.apps_domain
             self._certificate = issue_certificate(sim.tls, [f"*.{apps_domain}", apps_domain])
@@ -101,9 +102,9 @@ class DataPlane:
         ctx = sim.runner.ctx
         self.quay_apps = QuayApps(ctx, self.directory, storage_verify=str(ca_file))
         self.editors = ConfigEditors(ctx, self.directory, self.loop)
-        self.runner = Runner(ctx, [RouteTable(ctx, self.router),
-                                   ManagedBackends(ctx, self.directory, postgres=self.postgres, redis=self.redis),
-                                   self.quay_apps, self.editors])
+        self.backends = ManagedBackends(ctx, self.directory, redis=self.redis,
+                                        data_dir=self._data_dir / "databases" if self._data_dir else None)
+        self.runner = Runner(ctx, [RouteTable(ctx, self.router), self.backends, self.quay_apps, self.editors])
         sim.store.bootstrappers.append(self._bootstrap)
         self._bootstrap(sim.store)
         self.runner.run()
@@ -113,7 +114,7 @@ class DataPlane:
         """Stop controllers, apps, router and servers; leaves no process and no temp dir behind."""
         if self.runner is not None:
             self.runner.stop()
-        for part in (self.quay_apps, self.editors):
+        for part in (self.quay_apps, self.editors, self.backends):
             if part is not None:
                 part.stop()
         if self.router is not None:
@@ -207,19 +208,6 @@ class DataPlane:
                 store.create(kind, config_map, field_manager=FIELD_MANAGER)
             assert self._sim is not None
             write_resolve_extension(self._sim.kubeconfig_path, self.resolve_entries)
-
-
-def _start(server: Any, *, attempts: int = 3) -> Any:
-    """Start a server on picked ports; servers starting side by side may take a picked port first: pick again."""
-    for attempt in range(1, attempts + 1):
-        try:
-            server.start()
-            break
-        except ServerStartError as e:
-            if e.port is None or attempt == attempts:
-                raise
-            log.info("%s: port %s was taken meanwhile; starting on another", e.component, e.port)
-    return server
 
 
 def write_resolve_extension(kubeconfig: Path, entries: list[str]) -> None:

@@ -112,8 +112,10 @@ class Deployed:
 
 
 @pytest.fixture
-def deploy(plane: Simulator, cluster: Cluster, request: pytest.FixtureRequest) -> Callable[..., Deployed]:
-    """Deploy a registry (config bundle + QuayRegistry) in a fresh namespace and wait for Available=True."""
+def deploy(plane: Simulator, cluster: Cluster, request: pytest.FixtureRequest) -> Iterator[Callable[..., Deployed]]:
+    """Deploy a registry (config bundle + QuayRegistry) in a fresh namespace and wait for Available=True; the
+    namespace goes afterwards, so the cluster has room for the next test's pods."""
+    namespaces: list[str] = []
 
     def make(config: dict[str, Any] | None = None, *, files: dict[str, bytes] | None = None,
              components: list[dict[str, Any]] | None = None, verify: bool | str = True) -> Deployed:
@@ -121,6 +123,7 @@ def deploy(plane: Simulator, cluster: Cluster, request: pytest.FixtureRequest) -
 
         ns = f"w{next(_counter)}-{request.node.name[5:25].lower().replace('_', '-')}".strip("-")  # DNS labels: 63
         cluster.create({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": ns}})
+        namespaces.append(ns)
         bundle = {"config.yaml": yaml.safe_dump({**MINIMAL_CONFIG, **(config or {})}).encode(), **(files or {})}
         cluster.create({"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "config-bundle", "namespace": ns},
                         "data": {k: base64.b64encode(v).decode() for k, v in bundle.items()}})
@@ -141,4 +144,7 @@ def deploy(plane: Simulator, cluster: Cluster, request: pytest.FixtureRequest) -
                     timeout=60, what="the Quay app behind the route")
         return deployed
 
-    return make
+    yield make
+    for ns in namespaces:
+        cluster.delete(API_VERSION, KIND, NAME, namespace=ns)
+        cluster.delete("v1", "Namespace", ns)

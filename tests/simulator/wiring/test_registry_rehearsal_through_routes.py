@@ -57,11 +57,11 @@ def test_registry_holds_real_data_reached_through_routes(deploy, wait_until, tmp
     stored = {o["Key"] for o in s3.list_objects_v2(Bucket=bucket).get("Contents", [])}
     assert {f"datastorage/registry/sha256/{d[7:9]}/{d[7:]}" for d in blobs} <= stored
 
-    # the managed database, on the server the data plane publishes, with DB_URI's credentials
-    published = r.cluster.get("v1", "ConfigMap", "simulator-dataplane", namespace="simulator")["data"]
+    # the managed database: the database pod's own server (where its Service leads), with DB_URI's credentials
+    server = r.sim.data_plane.directory.lookup(r.namespace, f"{r.name}-quay-database", 5432)
     uri = urlsplit(r.secret(f"{r.name}-quay-registry-managed-secret-keys")["DB_URI"])
-    with psycopg.connect(host=published["postgres.host"], port=int(published["postgres.port"]),
-                         dbname=uri.path.lstrip("/"), user=uri.username, password=uri.password) as conn:
+    with psycopg.connect(host=server.host, port=server.port, dbname=uri.path.lstrip("/"), user=uri.username,
+                         password=uri.password) as conn:
         tags = conn.execute("SELECT t.name, m.digest FROM tag t JOIN manifest m ON m.id = t.manifest_id "
                             "WHERE t.lifetime_end_ms IS NULL ORDER BY t.name").fetchall()
         assert tags == [(tag, p.headers["Docker-Content-Digest"]) for tag, p in sorted(pushed.items())]
