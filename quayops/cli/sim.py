@@ -36,15 +36,19 @@ def sim() -> None:
 @click.option("--data-plane", "data_plane", is_flag=True, default=False,
               help="Also start the real servers (PostgreSQL, SeaweedFS, Prometheus, the router, Quay apps, config "
               "editors); route hosts are published in the kubeconfig's `quayops.dev/resolve` extension.")
+@click.option("--data-dir", "data_dir", type=click.Path(file_okay=False), default=None,
+              help="With --data-plane: keep PostgreSQL's and SeaweedFS's data here across runs (default: temp dirs).")
 def serve(host: str, port: int, kubeconfig: str | None, platform: str, seed: int | None, pace: str,
           clock_rate: float, workers: int | None, worker_size: str | None, with_operator: str | None,
-          data_plane: bool) -> None:
+          data_plane: bool, data_dir: str | None) -> None:
     """Serve until SIGINT or SIGTERM; prints `ready <kubeconfig-path> <server-url>` once serving."""
     if host != "127.0.0.1":
         raise click.BadParameter("the simulator binds 127.0.0.1 only", param_hint="--host")
     if (with_operator or data_plane) and platform != "openshift":
         raise click.BadParameter("OLM and the data plane run on the openshift platform only",
                                 param_hint="--with-operator" if with_operator else "--data-plane")
+    if data_dir and not data_plane:
+        raise click.BadParameter("needs --data-plane", param_hint="--data-dir")
     if clock_rate <= 0:
         raise click.BadParameter("must be greater than 0", param_hint="--clock-rate")
     cpu, _, memory = (worker_size or "").partition("/")
@@ -60,7 +64,7 @@ def serve(host: str, port: int, kubeconfig: str | None, platform: str, seed: int
         signal.signal(signum, lambda *_: stop.set())
     simulator = start_simulator(platform=platform, seed=seed, port=port, kubeconfig=kubeconfig, host=host,
                                 profile=profile, clock=Clock(rate=clock_rate), pace=pace, run_controllers=True,
-                                with_operator=with_operator, data_plane=data_plane)
+                                with_operator=with_operator, data_plane=data_plane, data_dir=data_dir)
     try:
         click.echo(f"ready {simulator.kubeconfig_path} {simulator.url}")
         while not stop.wait(0.5):

@@ -111,25 +111,28 @@ class DataPlane:
         return self
 
     def stop(self) -> None:
-        """Stop controllers, apps, router and servers; leaves no process and no temp dir behind."""
-        if self.runner is not None:
-            self.runner.stop()
-        for part in (self.quay_apps, self.editors, self.backends):
-            if part is not None:
-                part.stop()
-        if self.router is not None:
-            with contextlib.suppress(RuntimeError, TimeoutError):
-                self.loop.run(self.router.stop(), timeout=10)
-        self.loop.stop()
-        if self.monitoring is not None:
-            self.monitoring.stop()
-        if self._sim is not None and self._bootstrap in self._sim.store.bootstrappers:
-            self._sim.store.bootstrappers.remove(self._bootstrap)
-        with ThreadPoolExecutor(3) as pool:
-            list(pool.map(lambda s: s.stop(), [s for s in (self.postgres, self.seaweed, self.redis) if s]))
-        if self._workdir is not None:
-            shutil.rmtree(self._workdir, ignore_errors=True)
-            self._workdir = None
+        """Stop controllers, apps, router and servers; leaves no process and no temp dir behind, even when a
+        step fails (the servers and the temp dir go last, whatever happened before)."""
+        try:
+            if self.runner is not None:
+                self.runner.stop()
+            for part in (self.quay_apps, self.editors, self.backends):
+                if part is not None:
+                    part.stop()
+            if self.router is not None:
+                with contextlib.suppress(RuntimeError, TimeoutError):
+                    self.loop.run(self.router.stop(), timeout=10)
+            self.loop.stop()
+            if self.monitoring is not None:
+                self.monitoring.stop()
+            if self._sim is not None and self._bootstrap in self._sim.store.bootstrappers:
+                self._sim.store.bootstrappers.remove(self._bootstrap)
+        finally:
+            with ThreadPoolExecutor(3) as pool:
+                list(pool.map(lambda s: s.stop(), [s for s in (self.postgres, self.seaweed, self.redis) if s]))
+            if self._workdir is not None:
+                shutil.rmtree(self._workdir, ignore_errors=True)
+                self._workdir = None
 
     # ---- where things are -----------------------------------------------------------------------
 
