@@ -9,6 +9,8 @@ import asyncio
 import json
 import ssl
 import statistics
+import subprocess
+import sys
 import tempfile
 import threading
 import time
@@ -65,6 +67,58 @@ def floor_server(body: bytes, cert: Path, key: Path) -> tuple[str, asyncio.Abstr
     return f"https://127.0.0.1:{holder['port']}/x", loop
 
 
+def _post_configmaps(url: str, token: str, ca: Path, tag: str, n: int) -> None:
+    http = urllib3.PoolManager(ca_certs=str(ca), maxsize=1)
+    headers = {"Authorization": f"Bearer {token}", "Accept": "application/json", "Content-Type": "application/json"}
+    for i in range(n):
+        r = http.request("POST", url, headers=headers, body=json.dumps(
+            {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": f"{tag}-{i}"}, "data": {"k": "v"}}))
+        assert r.status == 201, r.data[:200]
+
+
+def threaded_writes(url: str, token: str, ca: Path, *, clients: int, n: int, tag: str) -> float:
+    """Writes/s of `clients` threads of this process, each creating `n` ConfigMaps one after another."""
+    threads = [threading.Thread(target=_post_configmaps, args=(url, token, ca, f"{tag}-{k}", n))
+               for k in range(clients)]
+    t = time.perf_counter()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return clients * n / (time.perf_counter() - t)
+
+
+_CLIENT = """
+import json, sys, urllib3
+url, token, ca, tag, n = sys.argv[1:6]
+http = urllib3.PoolManager(ca_certs=ca, maxsize=1)
+headers = {"Authorization": "Bearer " + token, "Accept": "application/json", "Content-Type": "application/json"}
+http.request("GET", url, headers=headers)  # connected before the clock starts
+print("ready", flush=True)
+sys.stdin.readline()
+for i in range(int(n)):
+    r = http.request("POST", url, headers=headers, body=json.dumps(
+        {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": f"{tag}-{i}"}, "data": {"k": "v"}}))
+    assert r.status == 201, r.data[:200]
+"""
+
+
+def process_writes_per_s(url: str, token: str, ca: Path, *, clients: int, n: int, tag: str) -> float:
+    """Writes/s of `clients` separate client processes (as kubectl would be), released together."""
+    procs = [subprocess.Popen([sys.executable, "-c", _CLIENT, url, token, str(ca), f"{tag}-{k}", str(n)],
+                              stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True) for k in range(clients)]
+    for p in procs:
+        assert p.stdout is not None and p.stdout.readline().strip() == "ready"
+    t = time.perf_counter()
+    for p in procs:
+        assert p.stdin is not None
+        p.stdin.write("go\n")
+        p.stdin.flush()
+    for p in procs:
+        assert p.wait(300) == 0
+    return clients * n / (time.perf_counter() - t)
+
+
 def rss_mib() -> float:
     for line in Path("/proc/self/status").read_text().splitlines():
         if line.startswith("VmRSS:"):
@@ -76,6 +130,7 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--requests", type=int, default=2000)
     parser.add_argument("--objects", type=int, default=100_000)
+    parser.add_argument("--writes", type=int, default=2000, help="HTTP writes per concurrency level")
     args = parser.parse_args()
     sim = start_simulator(seed=1)
     store = sim.store
@@ -104,15 +159,13 @@ def main() -> None:
     floor = timed_gets(http, floor_url, {}, args.requests)
     floor_loop.call_soon_threadsafe(floor_loop.stop)
 
-    # sustained writes over HTTP (one client, sequential) and in-process
-    n = 1000
-    t = time.perf_counter()
-    for i in range(n):
-        r = http.request("POST", f"{sim.url}/api/v1/namespaces/bench/configmaps", headers={
-            **auth, "Content-Type": "application/json"}, body=json.dumps(
-            {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": f"w{i}"}, "data": {"k": "v"}}))
-        assert r.status == 201
-    http_writes = n / (time.perf_counter() - t)
+    # sustained writes over HTTP: client threads in this process (they share its GIL with the server),
+    # then client processes (as kubectl or an operator would be), 1, 2 and 4 of each, each sequential
+    write_url = f"{sim.url}/api/v1/namespaces/bench/configmaps"
+    http_writes = {c: threaded_writes(write_url, sim.token, tmp / "ca.crt", clients=c, n=args.writes // c,
+                                      tag=f"w{c}") for c in (1, 2, 4)}
+    process_writes = {c: process_writes_per_s(write_url, sim.token, tmp / "ca.crt", clients=c,
+                                              n=args.writes // c, tag=f"p{c}") for c in (1, 2, 4)}
     t = time.perf_counter()
     for i in range(5000):
         store.create(cm_kind, {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": f"s{i}"}},
@@ -175,7 +228,10 @@ def main() -> None:
     print(f"GET floor (aiohttp) median {pct(floor, .5):.2f} ms  p99 {pct(floor, .99):.2f} ms  "
           f"(simulator p99 / floor p99 = {pct(gets, .99) / pct(floor, .99):.2f}x)")
     print(f"LIST 100 configmaps median {pct(lists, .5):.2f} ms  p99 {pct(lists, .99):.2f} ms")
-    print(f"writes/s           HTTP (1 client) {http_writes:.0f}  in-process {store_writes:.0f}")
+    print("writes/s           HTTP, client threads in-process: "
+          + "  ".join(f"{c}: {w:.0f}" for c, w in http_writes.items())
+          + ";  client processes: " + "  ".join(f"{c}: {w:.0f}" for c, w in process_writes.items())
+          + f";  Store.create in-process {store_writes:.0f}")
     print(f"watch delivery     median {pct(delays, .5):.2f} ms  p99 {pct(delays, .99):.2f} ms  ({len(delays)} events)")
     print(f"{args.objects} objects    filled in {fill:.1f} s; RSS {rss:.0f} MiB (was {before:.0f} MiB before filling); "
           f"LIST-by-label of one namespace median {pct(big_lists, .5):.1f} ms  p99 {pct(big_lists, .99):.1f} ms")

@@ -44,42 +44,55 @@ class ApiServer:
             self._resources_seen = seen
         return self.openapi
 
-    @web.middleware
-    async def _middleware(self, request: web.Request, handler: Handler) -> web.StreamResponse:
-        try:
-            if request.path not in _PUBLIC:
-                header = request.headers.get("Authorization", "")
-                if not hmac.compare_digest(header.encode(), f"Bearer {self.token}".encode()):
+    def _guard(self, handler: Handler, *, public: bool = False) -> Handler:
+        """`handler` behind bearer-token auth, with StatusError → Status body and crashes → 500.
+
+        A wrapper per route rather than an aiohttp middleware: aiohttp rebuilds the middleware chain on
+        every request, which cost ~15% of a write's CPU time.
+        """
+        expected = f"Bearer {self.token}".encode()
+
+        async def guarded(request: web.Request) -> web.StreamResponse:
+            try:
+                if not public and not hmac.compare_digest(request.headers.get("Authorization", "").encode(),
+                                                          expected):
                     raise Unauthorized("Unauthorized")
-            return await handler(request)
-        except StatusError as e:
-            return error_response(e)
-        except web.HTTPException:
-            raise
-        except Exception as e:
-            log.exception("internal error serving %s %s", request.method, request.path)
-            return error_response(InternalError(f"Internal error occurred: {type(e).__name__}: {e}"[:500]))
+                return await handler(request)
+            except StatusError as e:
+                return error_response(e)
+            except web.HTTPException:
+                raise
+            except Exception as e:
+                log.exception("internal error serving %s %s", request.method, request.path)
+                return error_response(InternalError(f"Internal error occurred: {type(e).__name__}: {e}"[:500]))
+
+        return guarded
 
     def app(self) -> web.Application:
-        app = web.Application(middlewares=[self._middleware], client_max_size=MAX_BODY_BYTES * 2)
-        app.router.add_get("/version", self.version)
+        app = web.Application(client_max_size=MAX_BODY_BYTES * 2)
+        router = _GuardedRouter(app.router, self._guard)
+        router.add_get("/version", self.version)
         for path in ("/healthz", "/livez", "/readyz"):
-            app.router.add_get(path, self.healthz)
-        app.router.add_get("/api", self.api)
-        app.router.add_get("/api/", self.api)
-        app.router.add_get("/apis/", self.apis)
-        app.router.add_get("/api/{version}", self.core_resources)
-        app.router.add_get("/apis", self.apis)
-        app.router.add_get("/apis/{group}", self.group)
-        app.router.add_get("/apis/{group}/{version}", self.group_resources)
-        app.router.add_get("/openapi/v2", self.openapi_v2)
-        app.router.add_get("/openapi/v3", self.openapi_v3)
-        app.router.add_get("/openapi/v3/{path:.+}", self.openapi_v3_group_version)
-        app.router.add_route("*", "/api/{version}/{tail:.+}", self.core_resource)
-        app.router.add_route("*", "/apis/{group}/{version}/{tail:.+}", self.group_resource)
-        app.router.add_post("/_simulator/reset", self.reset)
-        app.router.add_post("/_simulator/compact", self.compact)
+            router.add_get(path, self.healthz)
+        router.add_get("/api", self.api)
+        router.add_get("/api/", self.api)
+        router.add_get("/apis/", self.apis)
+        router.add_get("/api/{version}", self.core_resources)
+        router.add_get("/apis", self.apis)
+        router.add_get("/apis/{group}", self.group)
+        router.add_get("/apis/{group}/{version}", self.group_resources)
+        router.add_get("/openapi/v2", self.openapi_v2)
+        router.add_get("/openapi/v3", self.openapi_v3)
+        router.add_get("/openapi/v3/{path:.+}", self.openapi_v3_group_version)
+        router.add_route("*", "/api/{version}/{tail:.+}", self.core_resource)
+        router.add_route("*", "/apis/{group}/{version}/{tail:.+}", self.group_resource)
+        router.add_post("/_simulator/reset", self.reset)
+        router.add_post("/_simulator/compact", self.compact)
+        router.add_route("*", "/{tail:.*}", self.not_found)  # unknown paths: 401 or a 404 Status
         return app
+
+    async def not_found(self, request: web.Request) -> web.Response:
+        raise NotFound(_NOT_FOUND)
 
     async def version(self, request: web.Request) -> web.Response:
         return json_response(discovery.SERVER_VERSION)
@@ -146,3 +159,20 @@ class ApiServer:
         self.store.compact()
         return json_response({"kind": "Status", "apiVersion": "v1", "status": "Success",
                               "message": f"compacted up to {self.store.resource_version}"})
+
+
+class _GuardedRouter:
+    """Registers every route through `guard`; public paths skip the token check."""
+
+    def __init__(self, router: web.UrlDispatcher, guard: Callable[..., Handler]) -> None:
+        self._router = router
+        self._guard = guard
+
+    def add_get(self, path: str, handler: Handler) -> None:
+        self._router.add_get(path, self._guard(handler, public=path in _PUBLIC))
+
+    def add_post(self, path: str, handler: Handler) -> None:
+        self._router.add_post(path, self._guard(handler, public=path in _PUBLIC))
+
+    def add_route(self, method: str, path: str, handler: Handler) -> None:
+        self._router.add_route(method, path, self._guard(handler, public=path in _PUBLIC))

@@ -261,7 +261,7 @@ class Handlers:
     async def create(self, request: web.Request, t: Target) -> web.StreamResponse:
         body = await self._body(request)
         warnings: list[str] = []
-        obj = self.store.create(t.kind, body or {}, namespace=t.namespace, warnings=warnings,
+        obj = self.store.create(t.kind, body or {}, namespace=t.namespace, warnings=warnings, shared=True,
                                 **self._write_options(request))
         return json_response(obj, 201, warnings)
 
@@ -273,7 +273,7 @@ class Handlers:
         if t.subresource == "scale":
             return json_response(self._write_scale(t, body, opts, merge=False))
         obj = self.store.update(t.kind, body or {}, namespace=t.namespace, name=t.name, subresource=t.subresource,
-                                warnings=warnings, **opts)
+                                warnings=warnings, shared=True, **opts)
         return json_response(obj, 200, warnings)
 
     async def patch(self, request: web.Request, t: Target) -> web.StreamResponse:
@@ -291,7 +291,7 @@ class Handlers:
         if ctype == APPLY:
             opts["field_manager"] = request.query.get("fieldManager") or None
         obj = self.store.patch(t.kind, t.name, body, ctype, namespace=t.namespace, subresource=t.subresource,
-                               force=_bool(request.query.get("force")), warnings=warnings, **opts)
+                               force=_bool(request.query.get("force")), warnings=warnings, shared=True, **opts)
         return json_response(obj, 200, warnings)
 
     def _write_scale(self, t: Target, body: Any, opts: dict[str, Any], *, merge: bool,

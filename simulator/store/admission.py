@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-import copy
 import json
 import random
 import re
@@ -15,6 +14,7 @@ from typing import Any
 
 from quayops.kube.kinds import Kind
 from simulator.store import schemas
+from simulator.store.documents import clone
 from simulator.store.errors import BadRequest, Cause, invalid
 from simulator.store.selectors import label_selector_to_string, match_labels, parse_label_selector
 
@@ -43,7 +43,14 @@ _GO_TYPES = {"integer": "int64", "number": "float64", "boolean": "bool", "string
              "object": "map[string]interface {}", "array": "[]interface {}"}
 
 
+_JSON_TYPES = {bool: "boolean", int: "integer", float: "number", str: "string", list: "array", dict: "object",
+               type(None): "null"}
+
+
 def _json_type(value: Any) -> str:
+    found = _JSON_TYPES.get(type(value))
+    if found is not None:
+        return found
     if isinstance(value, bool):
         return "boolean"
     if isinstance(value, int):
@@ -338,7 +345,7 @@ def validate_update(kind: Kind, old: Mapping[str, Any], new: Mapping[str, Any]) 
                                 "resources.requests and volumeAttributesClassName for bound claims", "spec"))
     if key == ("", "Pod"):
         def mutable_view(spec: Mapping[str, Any]) -> Any:
-            view = copy.deepcopy(dict(spec))
+            view = clone(dict(spec))
             for group in ("containers", "initContainers"):
                 for c in view.get(group) or []:
                     c.pop("image", None)

@@ -6,10 +6,10 @@ other custom resource versions convert by apiVersion only (CRD conversion strate
 
 from __future__ import annotations
 
-import copy
 from typing import Any
 
 from quayops.kube.kinds import Kind
+from simulator.store.documents import clone
 
 
 def _hpa_v2_to_v1(obj: dict[str, Any]) -> dict[str, Any]:
@@ -66,5 +66,5 @@ def to_storage(obj: dict[str, Any], kind: Kind, storage: Kind) -> dict[str, Any]
     if kind is storage or (kind.api_version == storage.api_version and kind.kind == storage.kind):
         return obj
     if kind.kind == "HorizontalPodAutoscaler" and kind.version == "v1":
-        return _hpa_v1_to_v2(copy.deepcopy(obj))
+        return _hpa_v1_to_v2(clone(obj))
     return {**obj, "apiVersion": storage.api_version, "kind": storage.kind}

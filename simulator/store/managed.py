@@ -162,6 +162,9 @@ def record_update(managed: list[dict[str, Any]], *, manager: str, api_version: s
         if same:
             mine = paths - removed
             continue
+        if paths.isdisjoint(changed) and paths.isdisjoint(removed):
+            out.append(e)  # untouched by this write: kept as it is, without re-encoding its fieldsV1
+            continue
         paths = paths - changed - removed
         if paths:
             out.append({**e, "fieldsV1": to_fields_v1(paths)})

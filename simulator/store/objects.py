@@ -7,7 +7,6 @@ Thread-safe: the API server (asyncio thread) and controllers (their own threads)
 from __future__ import annotations
 
 import base64
-import copy
 import json
 import random
 import threading
@@ -22,6 +21,7 @@ from typing import Any
 from quayops.kube.kinds import Kind
 from simulator.store import admission, managed, patching
 from simulator.store.conversion import to_served, to_storage
+from simulator.store.documents import clone
 from simulator.store.errors import (
     BadRequest,
     Cause,
@@ -46,8 +46,15 @@ _CRD_KEY: StorageKey = ("apiextensions.k8s.io", "customresourcedefinitions")
 _NS_KEY: StorageKey = ("", "namespaces")
 
 
+_last_stamp: tuple[int, str] = (-1, "")
+
+
 def _timestamp(seconds: float) -> str:
-    return datetime.fromtimestamp(int(seconds), UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    global _last_stamp
+    whole = int(seconds)
+    if _last_stamp[0] != whole:  # most writes within a second share it; strftime is not free
+        _last_stamp = (whole, datetime.fromtimestamp(whole, UTC).strftime("%Y-%m-%dT%H:%M:%SZ"))
+    return _last_stamp[1]
 
 
 @dataclass(frozen=True)
@@ -264,7 +271,7 @@ class Store:
     def get(self, kind: Kind, name: str, namespace: str | None = None) -> dict[str, Any]:
         """A copy of one object as `kind` serves it."""
         with self._lock:
-            return copy.deepcopy(to_served(self._raw(kind, name, namespace), kind))
+            return clone(to_served(self._raw(kind, name, namespace), kind))
 
     def get_shared(self, kind: Kind, name: str, namespace: str | None = None) -> dict[str, Any]:
         """The object without copying, for serializers; callers must not mutate it."""
@@ -300,7 +307,7 @@ class Store:
                 if more:
                     break
             if copy_items:
-                items = copy.deepcopy(items)
+                items = clone(items)
         token = self._encode_continue(rv, last) if more and last else ""
         return ObjectList(items, rv, token)
 
@@ -471,10 +478,15 @@ class Store:
 
     def create(self, kind: Kind, obj: Mapping[str, Any], *, namespace: str | None = None,
                dry_run: bool = False, field_manager: str | None = None, field_validation: str = "Warn",
-               warnings: list[str] | None = None) -> dict[str, Any]:
-        """Create one object (generateName honoured); returns it as `kind` serves it."""
+               warnings: list[str] | None = None, shared: bool = False) -> dict[str, Any]:
+        """Create one object (generateName honoured); returns it as `kind` serves it.
+
+        `shared=True` hands `obj` over instead of copying it and returns the stored object itself; for
+        the HTTP layer, which serializes it at once and mutates neither (stored objects are replaced on
+        write, never changed in place).
+        """
         admission.check_identity(kind, obj)
-        obj = copy.deepcopy(dict(obj))
+        obj = dict(obj) if shared else clone(dict(obj))
         obj["apiVersion"], obj["kind"] = kind.api_version, kind.kind
         meta = obj.setdefault("metadata", {})
         ns = self._check_namespace(kind, meta, namespace)
@@ -512,7 +524,7 @@ class Store:
             stored = to_storage(obj, kind, storage)
             self._commit(key, ns, meta["name"], stored, "ADDED", None)
             self._settle()
-            return copy.deepcopy(to_served(stored, kind))
+            return _result(to_served(stored, kind), shared)
 
     def _check_namespace(self, kind: Kind, meta: dict[str, Any], namespace: str | None) -> str:
         if not kind.namespaced:
@@ -548,10 +560,10 @@ class Store:
     def update(self, kind: Kind, obj: Mapping[str, Any], *, namespace: str | None = None,
                name: str | None = None, subresource: str | None = None, dry_run: bool = False,
                field_manager: str | None = None, field_validation: str = "Warn",
-               warnings: list[str] | None = None) -> dict[str, Any]:
-        """Replace one object (or its status); 409 on a stale resourceVersion."""
+               warnings: list[str] | None = None, shared: bool = False) -> dict[str, Any]:
+        """Replace one object (or its status); 409 on a stale resourceVersion. `shared` as for create."""
         admission.check_identity(kind, obj)
-        obj = copy.deepcopy(dict(obj))
+        obj = dict(obj) if shared else clone(dict(obj))
         obj["apiVersion"], obj["kind"] = kind.api_version, kind.kind
         meta = obj.setdefault("metadata", {})
         name = name or meta.get("name") or ""
@@ -565,11 +577,12 @@ class Store:
         with self._lock:
             current = to_served(self._raw(kind, name, namespace), kind)
             return self._write(kind, current, obj, causes, subresource=subresource, dry_run=dry_run,
-                               field_manager=field_manager, precondition=meta.get("resourceVersion"))
+                               field_manager=field_manager, precondition=meta.get("resourceVersion"),
+                               shared=shared)
 
     def _write(self, kind: Kind, current: dict[str, Any], new: dict[str, Any], causes: list[Cause], *,
                subresource: str | None, dry_run: bool, field_manager: str | None, precondition: str | None,
-               managed_fields: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+               managed_fields: list[dict[str, Any]] | None = None, shared: bool = False) -> dict[str, Any]:
         meta, old_meta = new["metadata"], current["metadata"]
         name = old_meta["name"]
         if precondition and precondition != old_meta["resourceVersion"]:
@@ -611,7 +624,7 @@ class Store:
                 new=managed.flatten(new, schema, include_status=status_only), subresource=subresource or "")
         meta["managedFields"] = managed_fields
         if _strip_for_compare(new) == _strip_for_compare(current):
-            return copy.deepcopy(current)  # a no-op write keeps its resourceVersion, as upstream
+            return _result(current, shared)  # a no-op write keeps its resourceVersion, as upstream
         if _spec_view(new) != _spec_view(current):
             meta["generation"] = old_meta.get("generation", 1) + 1
         if dry_run:
@@ -623,18 +636,18 @@ class Store:
         if meta.get("deletionTimestamp") and not meta.get("finalizers") and not _spec_finalizers(stored):
             self._commit(key, ns, name, None, "DELETED", old_stored)
             self._settle()
-            return copy.deepcopy(to_served(stored, kind))
+            return _result(to_served(stored, kind), shared)
         self._commit(key, ns, name, stored, "MODIFIED", old_stored)
         if meta.get("deletionTimestamp"):
             self._enqueue((key, ns, name))
         self._settle()
-        return copy.deepcopy(to_served(stored, kind))
+        return _result(to_served(stored, kind), shared)
 
     def patch(self, kind: Kind, name: str, patch: Any, patch_type: str, *, namespace: str | None = None,
               subresource: str | None = None, dry_run: bool = False, field_manager: str | None = None,
               force: bool = False, field_validation: str = "Warn",
-              warnings: list[str] | None = None) -> dict[str, Any]:
-        """Patch one object with any of the four patch types (apply may create it)."""
+              warnings: list[str] | None = None, shared: bool = False) -> dict[str, Any]:
+        """Patch one object with any of the four patch types (apply may create it). `shared` as for create."""
         if patch_type == patching.APPLY:
             return self._apply(kind, name, patch, namespace=namespace, subresource=subresource, dry_run=dry_run,
                                field_manager=field_manager, force=force, field_validation=field_validation,
@@ -642,7 +655,7 @@ class Store:
         with self._lock:
             current = to_served(self._raw(kind, name, namespace), kind)
             builtin = kind.crd is None
-            result = patching.apply_patch(copy.deepcopy(current), patch, patch_type, self.resources.schema(kind),
+            result = patching.apply_patch(clone(current), patch, patch_type, self.resources.schema(kind),
                                           builtin=builtin, kind_text=f"{kind.api_version}, Kind={kind.kind}")
             precondition = None
             if isinstance(patch, Mapping):
@@ -650,7 +663,7 @@ class Store:
             admission.check_identity(kind, result)
             causes = self._admit(kind, result, warnings, field_validation)
             return self._write(kind, current, result, causes, subresource=subresource, dry_run=dry_run,
-                               field_manager=field_manager, precondition=precondition)
+                               field_manager=field_manager, precondition=precondition, shared=shared)
 
     def _apply(self, kind: Kind, name: str, applied: Any, *, namespace: str | None, subresource: str | None,
                dry_run: bool, field_manager: str | None, force: bool, field_validation: str,
@@ -658,7 +671,7 @@ class Store:
         if not field_manager:
             raise BadRequest("PATCH, application/apply-patch+yaml requires fieldManager to be set")
         admission.check_identity(kind, applied)
-        applied = copy.deepcopy(dict(applied))
+        applied = clone(dict(applied))
         applied["apiVersion"], applied["kind"] = kind.api_version, kind.kind
         meta = applied.setdefault("metadata", {})
         if meta.get("name") and meta["name"] != name:
@@ -689,7 +702,7 @@ class Store:
                     return created
                 stored = self._raw(kind, name, namespace)
                 stored["metadata"]["managedFields"] = created_meta["managedFields"]
-                return copy.deepcopy(to_served(stored, kind))
+                return clone(to_served(stored, kind))
             entries = current["metadata"].get("managedFields") or []
             live_fields = managed.flatten(current, schema, include_status=status_only)
             conflicts = managed.detect_conflicts(entries, manager=field_manager, live=live_fields,
@@ -704,7 +717,7 @@ class Store:
                                name=name, group=kind.group, kind=kind.plural, causes=causes_c)
             previous = managed.applied_by(entries, field_manager, subresource or "")
             drop = previous - set(applied_fields) - managed.owned_by_others(entries, field_manager)
-            merged = copy.deepcopy(current)
+            merged = clone(current)
             for path in sorted(drop, key=len, reverse=True):
                 managed.remove_path(merged, path)
             merged = patching.apply_merge(merged, {k: v for k, v in applied.items()
@@ -740,10 +753,10 @@ class Store:
                 if preconditions.get("resourceVersion") and preconditions["resourceVersion"] != meta["resourceVersion"]:
                     raise conflict(kind.resource, name, group=kind.group, kind=kind.plural)
             if dry_run:
-                return copy.deepcopy(to_served(stored, kind)), True
+                return clone(to_served(stored, kind)), True
             result, gone = self._delete_now(key, ns, name, propagation_policy or "Background")
             self._settle()
-            return copy.deepcopy(to_served(result, kind)), gone
+            return clone(to_served(result, kind)), gone
 
     def _delete_now(self, key: StorageKey, ns: str, name: str, policy: str) -> tuple[dict[str, Any], bool]:
         """Remove an object, or mark it deleting when finalizers (or a policy) must run first."""
@@ -755,7 +768,7 @@ class Store:
         if policy == "Orphan" and "orphan" not in finalizers and self._dependents.get(meta["uid"]):
             finalizers.append("orphan")
         if key == _NS_KEY:
-            new = copy.deepcopy(stored)
+            new = clone(stored)
             new["metadata"].setdefault("deletionTimestamp", self.now())
             new["metadata"]["deletionGracePeriodSeconds"] = 0
             new["status"] = {"phase": "Terminating"}
@@ -767,7 +780,7 @@ class Store:
         if finalizers:
             if meta.get("deletionTimestamp") and meta.get("finalizers") == finalizers:
                 return stored, False
-            new = copy.deepcopy(stored)
+            new = clone(stored)
             new["metadata"].setdefault("deletionTimestamp", self.now())
             new["metadata"]["deletionGracePeriodSeconds"] = 0
             new["metadata"]["finalizers"] = finalizers
@@ -817,7 +830,7 @@ class Store:
                 self._delete_now(key, ns, name, "Background")
                 continue
             if owners and len(live_owners) < len(owners) and not meta.get("deletionTimestamp"):
-                new = copy.deepcopy(obj)
+                new = clone(obj)
                 new["metadata"]["ownerReferences"] = live_owners
                 self._commit(key, ns, name, new, "MODIFIED", obj)
             if live_owners:
@@ -837,7 +850,7 @@ class Store:
         if "orphan" in finalizers:
             for dep in dependents:
                 dep_obj = self._exists(dep)
-                new = copy.deepcopy(dep_obj)
+                new = clone(dep_obj)
                 new["metadata"]["ownerReferences"] = [r for r in new["metadata"].get("ownerReferences") or []
                                                       if r.get("uid") != uid]
                 if not new["metadata"]["ownerReferences"]:
@@ -864,7 +877,7 @@ class Store:
         current = self._exists(okey)
         if current is None:
             return
-        new = copy.deepcopy(current)
+        new = clone(current)
         new["metadata"]["finalizers"] = finalizers
         if not finalizers:
             new["metadata"].pop("finalizers")
@@ -896,7 +909,7 @@ class Store:
                            "reason": "SomeResourcesRemain",
                            "message": f"Some resources are remaining: {remaining} objects"}]
             if current.get("status", {}).get("conditions") != conditions:
-                new = copy.deepcopy(current)
+                new = clone(current)
                 new["status"]["conditions"] = conditions
                 self._commit(_NS_KEY, "", name, new, "MODIFIED", current)
             return
@@ -934,6 +947,10 @@ class Store:
             for bucket in self._objects.values():
                 for objs in bucket.values():
                     yield from objs.values()
+
+
+def _result(obj: dict[str, Any], shared: bool) -> dict[str, Any]:
+    return obj if shared else clone(obj)
 
 
 def _spec_finalizers(obj: Mapping[str, Any]) -> list[str]:

@@ -6,12 +6,12 @@ containers, volumes and env merge by name and ports by containerPort, as upstrea
 
 from __future__ import annotations
 
-import copy
 import json
 from collections.abc import Mapping
 from typing import Any
 
 from simulator.store import schemas
+from simulator.store.documents import clone
 from simulator.store.errors import BadRequest, Invalid, UnsupportedMediaType
 
 MERGE = "application/merge-patch+json"
@@ -25,7 +25,7 @@ PATCH_TYPES = (MERGE, JSON_PATCH, STRATEGIC, APPLY)
 def merge_patch(target: Any, patch: Any) -> Any:
     """RFC 7386: maps merge recursively, null deletes, everything else replaces."""
     if not isinstance(patch, Mapping):
-        return copy.deepcopy(patch)
+        return clone(patch)
     out = dict(target) if isinstance(target, Mapping) else {}
     for key, value in patch.items():
         if value is None:
@@ -64,7 +64,7 @@ def json_patch(target: Any, operations: Any) -> Any:
     """RFC 6902 add/remove/replace/move/copy/test on a copy of `target`."""
     if not isinstance(operations, list):
         raise BadRequest("json: cannot unmarshal object into Go value of type jsonpatch.Patch")
-    doc = copy.deepcopy(target)
+    doc = clone(target)
     for op in operations:
         if not isinstance(op, Mapping) or "op" not in op or "path" not in op:
             raise BadRequest(f"invalid JSON patch operation: {json.dumps(op)}")
@@ -77,17 +77,17 @@ def json_patch(target: Any, operations: Any) -> Any:
             continue
         if kind in ("move", "copy"):
             from_parts = _pointer(op.get("from", ""))
-            value = copy.deepcopy(_walk(doc, from_parts, op.get("from", "")))
+            value = clone(_walk(doc, from_parts, op.get("from", "")))
             if kind == "move":
                 doc = _remove(doc, from_parts, op.get("from", ""))
             doc = _add(doc, parts, value, path)
         elif kind == "add":
-            doc = _add(doc, parts, copy.deepcopy(op.get("value")), path)
+            doc = _add(doc, parts, clone(op.get("value")), path)
         elif kind == "remove":
             doc = _remove(doc, parts, path)
         elif kind == "replace":
             _walk(doc, parts, path)
-            doc = _add(_remove(doc, parts, path), parts, copy.deepcopy(op.get("value")), path, replace=True)
+            doc = _add(_remove(doc, parts, path), parts, clone(op.get("value")), path, replace=True)
         else:
             raise BadRequest(f"Unexpected kind: {kind}")
     return doc
@@ -144,9 +144,9 @@ def _strategy(node: Mapping[str, Any] | None) -> tuple[str, str]:
 def strategic_merge_patch(target: Any, patch: Any, schema: Mapping[str, Any] | None) -> Any:
     """Strategic merge (apimachinery `strategicpatch.StrategicMergePatch`) driven by the schema."""
     if not isinstance(patch, Mapping):
-        return copy.deepcopy(patch)
+        return clone(patch)
     if patch.get("$patch") == "replace":
-        return {k: copy.deepcopy(v) for k, v in patch.items() if k != "$patch"}
+        return {k: clone(v) for k, v in patch.items() if k != "$patch"}
     if patch.get("$patch") == "delete":
         return None
     out = dict(target) if isinstance(target, Mapping) else {}
@@ -168,7 +168,7 @@ def strategic_merge_patch(target: Any, patch: Any, schema: Mapping[str, Any] | N
             if out[key] is None:
                 out.pop(key)
         else:
-            out[key] = copy.deepcopy(value)
+            out[key] = clone(value)
     for key, values in deletions.items():
         if isinstance(out.get(key), list):
             out[key] = [v for v in out[key] if v not in values]
@@ -187,7 +187,7 @@ def _merge_list(current: list[Any], patch: list[Any], merge_key: str,
         out = list(current)
         for v in patch:
             if v not in out:
-                out.append(copy.deepcopy(v))
+                out.append(clone(v))
         return out
     out = [dict(i) if isinstance(i, Mapping) else i for i in current]
     for item in patch:
@@ -202,7 +202,7 @@ def _merge_list(current: list[Any], patch: list[Any], merge_key: str,
                 out.pop(index)
             continue
         if directive == "replace":
-            return [copy.deepcopy({k: v for k, v in i.items() if k != "$patch"})
+            return [clone({k: v for k, v in i.items() if k != "$patch"})
                     for i in patch if isinstance(i, Mapping)]
         if index is None:
             out.append(strategic_merge_patch({}, item, item_schema))
@@ -239,13 +239,13 @@ def apply_merge(live: Any, applied: Any, schema: Mapping[str, Any] | None) -> An
                 ident = item_identity(item, keys)
                 index = next((i for i, cur in enumerate(out) if item_identity(cur, keys) == ident), None)
                 if index is None:
-                    out.append(copy.deepcopy(item))
+                    out.append(clone(item))
                 else:
                     out[index] = apply_merge(out[index], item, item_schema)
             return out
         if kind == "set":
-            return list(live) + [copy.deepcopy(v) for v in applied if v not in live]
-    return copy.deepcopy(applied)
+            return list(live) + [clone(v) for v in applied if v not in live]
+    return clone(applied)
 
 
 def item_identity(item: Any, keys: tuple[str, ...]) -> str:

@@ -29,6 +29,14 @@ class Resources:
         self._by_path = {(k.group, k.version, k.plural): k for k in kinds}
         self._by_gvk = {(k.api_version, k.kind): k for k in kinds}
         self._all = tuple(kinds)
+        # answers every write asks for, computed once per change of the served kinds
+        self._storage_versions: dict[tuple[str, str], Kind] = {}
+        for k in kinds:
+            if k.storage is None:
+                self._storage_versions.setdefault((k.group, k.plural), k)
+        self._storage_kinds: dict[Kind, Kind] = {}
+        self._schemas: dict[Kind, Mapping[str, Any] | None] = {}
+        self._schema_crds: dict[Kind, Mapping[str, Any]] = {}  # Kind equality ignores the CRD schema
 
     def __iter__(self) -> Iterator[Kind]:
         return iter(self._all)
@@ -41,8 +49,14 @@ class Resources:
 
     def storage_kind(self, kind: Kind) -> Kind:
         """The kind whose form the store keeps for `kind` (itself, or e.g. Namespace for Project)."""
+        found = self._storage_kinds.get(kind)
+        if found is None:
+            found = self._storage_kinds[kind] = self._find_storage_kind(kind)
+        return found
+
+    def _find_storage_kind(self, kind: Kind) -> Kind:
         if kind.storage is None:
-            storage = self.storage_versions().get((kind.group, kind.plural))
+            storage = self._storage_versions.get((kind.group, kind.plural))
             return storage or kind
         group, plural = kind.storage
         for k in self._all:
@@ -51,17 +65,21 @@ class Resources:
         return kind
 
     def storage_versions(self) -> dict[tuple[str, str], Kind]:
-        out: dict[tuple[str, str], Kind] = {}
-        for k in self._all:
-            if k.storage is None:
-                out.setdefault((k.group, k.plural), k)
-        return out
+        return dict(self._storage_versions)
 
     def is_crd_kind(self, kind: Kind) -> bool:
         return kind.crd is not None
 
     def schema(self, kind: Kind) -> Mapping[str, Any] | None:
-        """The root OpenAPI node of objects of `kind`."""
+        """The root OpenAPI node of objects of `kind` (shared: callers must not mutate it)."""
+        if kind in self._schemas and (kind.crd is None or self._schema_crds.get(kind) is kind.crd):
+            return self._schemas[kind]
+        node = self._schemas[kind] = self._find_schema(kind)
+        if kind.crd is not None:
+            self._schema_crds[kind] = kind.crd
+        return node
+
+    def _find_schema(self, kind: Kind) -> Mapping[str, Any] | None:
         if kind.crd is not None:
             return schemas.crd_root(kind.crd.get("schema") or {})
         name = schemas.definition_name(kind.group, kind.version, kind.kind)

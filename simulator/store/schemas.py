@@ -143,15 +143,45 @@ def resolve(node: Mapping[str, Any] | None) -> Mapping[str, Any] | None:
     return None
 
 
-def types_of(node: Mapping[str, Any]) -> set[str]:
+class _Facts:
+    """What admission asks of one schema node on every write, worked out once (nodes are never mutated)."""
+
+    __slots__ = ("children", "extra", "node", "types")
+
+    def __init__(self, node: Mapping[str, Any]) -> None:
+        self.node = node  # keeps the id in the cache key from being reused
+        self.types = frozenset(_types_of(node))
+        self.children = {key: resolve(value) for key, value in (node.get("properties") or {}).items()}
+        extra = node.get("additionalProperties")
+        self.extra = resolve(extra) if isinstance(extra, Mapping) else None
+
+
+_FACTS: dict[int, _Facts] = {}
+_MISSING = object()
+
+
+def _facts(node: Mapping[str, Any]) -> _Facts:
+    found = _FACTS.get(id(node))
+    if found is None or found.node is not node:
+        if len(_FACTS) >= 100_000:  # a bound, should callers ever pass throwaway nodes
+            _FACTS.clear()
+        found = _FACTS[id(node)] = _Facts(node)
+    return found
+
+
+def types_of(node: Mapping[str, Any]) -> frozenset[str]:
     """The JSON types a node admits, without "null"; empty when anything goes."""
+    return _facts(node).types
+
+
+def _types_of(node: Mapping[str, Any]) -> set[str]:
     t = node.get("type")
     if isinstance(t, str):
         return {t}
     if isinstance(t, list):
         return {x for x in t if x != "null"}
     for alt in node.get("oneOf") or node.get("anyOf") or ():
-        return set().union(*(types_of(resolve(a) or {}) for a in node.get("oneOf") or node.get("anyOf")))
+        return set().union(*(_types_of(resolve(a) or {}) for a in node.get("oneOf") or node.get("anyOf")))
     if node.get("x-kubernetes-int-or-string"):
         return {"integer", "string"}
     return set()
@@ -173,13 +203,9 @@ def child(node: Mapping[str, Any] | None, key: str) -> Mapping[str, Any] | None:
     """The schema of `node[key]`, or None when the key is not declared (or the node is open)."""
     if node is None:
         return None
-    props = node.get("properties")
-    if props and key in props:
-        return resolve(props[key])
-    extra = node.get("additionalProperties")
-    if isinstance(extra, Mapping):
-        return resolve(extra)
-    return None
+    facts = _facts(node)
+    found = facts.children.get(key, _MISSING)
+    return facts.extra if found is _MISSING else found
 
 
 def items(node: Mapping[str, Any] | None) -> Mapping[str, Any] | None:
