@@ -153,6 +153,28 @@ def detect_registry_progress(registry: dict | None, *, version: Version) -> tupl
     return "waiting", seen if is_available(registry) else f"{seen}, not Available"
 
 
+def command_backup(command: str) -> Callable[[], dict]:
+    """A backup procedure that runs `command` (no shell) and must exit 0: your backup tool, until quayops'
+    own backup (guide 11) plugs in here. Returns what it ran and how long it took."""
+    import shlex
+    import subprocess
+
+    from quayops.redaction import mask_uri
+
+    argv = shlex.split(command)
+
+    def take() -> dict:
+        started = time.monotonic()
+        done = subprocess.run(argv, capture_output=True, text=True, check=False)
+        if done.returncode != 0:
+            last = (done.stderr.strip().splitlines() or [""])[-1]
+            raise StepFailedError(f"backup command {argv[0]} exited {done.returncode}: {mask_uri(last)[:200]}",
+                                  step="backup")
+        return {"command": argv[0], "seconds": round(time.monotonic() - started, 1)}
+
+    return take
+
+
 # -- against a cluster -----------------------------------------------------------------------------
 
 def find_subscription(cluster: Cluster) -> dict:
