@@ -19,11 +19,13 @@ from typing import TYPE_CHECKING, Any
 from aiohttp import web
 
 from simulator.apiserver.app import ApiServer
+from simulator.apiserver.streaming import add_stream_routes
 from simulator.clock import Clock
 from simulator.controllers import Runner, build_controllers
 from simulator.controllers.base import Context
 from simulator.controllers.bucketclaims import BucketProvisioner
 from simulator.controllers.recording import EventRecorder
+from simulator.execution.runtime import PodRuntime
 from simulator.kubeconfig import CONTEXT, TLSMaterial, generate_tls, new_token, write_kubeconfig
 from simulator.olm_catalog import subscribe_at_bootstrap
 from simulator.profiles import ClusterProfile, profile_for
@@ -31,6 +33,7 @@ from simulator.stages import PACES
 from simulator.store import Store
 
 if TYPE_CHECKING:
+    from simulator.dataplane.postgres import PostgresServer
     from simulator.dataplane.wiring import DataPlane
 
 LOOPBACK = "127.0.0.1"
@@ -78,6 +81,8 @@ class Simulator:
             kubeconfig = Path(self._tmp.name) / "kubeconfig"
         self.kubeconfig_path = Path(kubeconfig)
         self.api = ApiServer(self.store, token=self.token)
+        self.pods = PodRuntime(self.store, directory=data_plane.directory if data_plane else None,
+                               postgres_servers=self._postgres_servers)
         self.url = ""
         self._loop: asyncio.AbstractEventLoop | None = None
         self._thread: threading.Thread | None = None
@@ -133,7 +138,9 @@ class Simulator:
             cert.write_bytes(self._tls.cert_pem)
             key.write_bytes(self._tls.key_pem)
             ssl_ctx.load_cert_chain(cert, key)
-        self._runner = web.AppRunner(self.api.app(), access_log=None, handler_cancellation=True)
+        app = self.api.app()
+        add_stream_routes(app, self.store, self.pods, token=self.token)
+        self._runner = web.AppRunner(app, access_log=None, handler_cancellation=True)
         await self._runner.setup()
         site = web.TCPSite(self._runner, self._host, self._port, ssl_context=ssl_ctx, reuse_address=True)
         await site.start()
@@ -156,9 +163,17 @@ class Simulator:
         if self._loop is not None and self._thread is not None and self._thread.is_alive():
             self._loop.call_soon_threadsafe(self._loop.stop)
             self._thread.join(30)
+        self.pods.stop()
         if self._tmp is not None:
             self._tmp.cleanup()
             self._tmp = None
+
+    def _postgres_servers(self) -> list[PostgresServer]:
+        """The data plane's PostgreSQL servers (the shared one and each managed database's), for exec."""
+        plane = self.data_plane
+        if plane is None:
+            return []
+        return [plane.postgres, *(list(plane.backends.databases.values()) if plane.backends else [])]
 
     def api_client(self) -> Any:
         """A `kubernetes.client.ApiClient` for this simulator (context `simulator`)."""

@@ -7,8 +7,9 @@ the monitoring scrape read them. Route hosts resolve to the router through the p
 from __future__ import annotations
 
 import threading
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from quayops.kube.resolve import Resolve, lookup
 
@@ -49,6 +50,26 @@ class ServiceDirectory:
     def lookup(self, namespace: str, service: str, port: PortKey) -> Address | None:
         with self._lock:
             return (self._services.get((namespace, service)) or {}).get(_key(port))
+
+    def lookup_pod(self, namespace: str, labels: Mapping[str, str], port: int,
+                   services: Iterable[Mapping[str, Any]]) -> Address | None:
+        """A pod's container port (port-forward, exec's localhost) → the backend of a Service in `services` that
+        selects the pod and targets that port: pods have no address of their own here, their Services' do."""
+        for service in services:
+            spec = service.get("spec") or {}
+            selector = spec.get("selector") or {}
+            if not selector or any(labels.get(k) != v for k, v in selector.items()):
+                continue
+            name = service["metadata"]["name"]
+            keys: list[PortKey] = [port]
+            for p in spec.get("ports") or []:
+                if _key(p.get("targetPort", p.get("port"))) == port:
+                    keys += [p["port"], *([p["name"]] if p.get("name") else [])]
+            for key in keys:
+                found = self.lookup(namespace, name, key)
+                if found is not None:
+                    return found
+        return None
 
     def resolve(self, host: str, port: int, *, namespace: str) -> Address | None:
         """A Service DNS name (`svc`, `svc.ns`, `svc.ns.svc`, `svc.ns.svc.cluster.local`) seen from `namespace`,

@@ -193,7 +193,7 @@ class DataPlane:
                      "metadata": {"name": PUBLISHED, "namespace": NAMESPACE},
                      "stringData": {"s3.access-key": self.seaweed.admin_access_key,
                                     "s3.secret-key": self.seaweed.admin_secret_key}},
-                    router_certs_secret(self._certificate)):
+                    router_certs_secret(self._certificate), noobaa_endpoint()):
             with contextlib.suppress(AlreadyExists):
                 store.create(store.kind(obj["apiVersion"], obj["kind"]), obj, field_manager=FIELD_MANAGER)
         self._publish(store)
@@ -226,6 +226,19 @@ def write_resolve_extension(kubeconfig: Path, entries: list[str]) -> None:
     with os.fdopen(fd, "w") as sink:
         sink.write(yaml.safe_dump(doc, sort_keys=False))
     os.replace(tmp, kubeconfig)
+
+
+def noobaa_endpoint() -> dict[str, Any]:
+    """NooBaa's S3 endpoint Deployment: its pods are what the `s3` Service selects, so `oc port-forward` to the
+    Service (or a pod) reaches SeaweedFS."""
+    labels = {"app": "noobaa", "noobaa-s3": "noobaa"}
+    return {"apiVersion": "apps/v1", "kind": "Deployment",
+            "metadata": {"name": "noobaa-endpoint", "namespace": NOOBAA_NAMESPACE, "labels": {"app": "noobaa"}},
+            "spec": {"replicas": 1, "selector": {"matchLabels": {"noobaa-s3": "noobaa"}},
+                     "template": {"metadata": {"labels": labels}, "spec": {"containers": [{
+                         "name": "endpoint", "image": "registry.redhat.io/odf4/mcg-core-rhel9:v4.16",
+                         "ports": [{"containerPort": 6001, "name": "s3"}, {"containerPort": 6443, "name": "s3-https"}],
+                     }]}}}}
 
 
 def router_certs_secret(certificate: tuple[bytes, bytes]) -> dict[str, Any]:
