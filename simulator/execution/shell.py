@@ -1,7 +1,7 @@
 """A small POSIX-like shell and the built-in commands of a simulated container.
 
 Supported: `sh -c` / `bash -c` scripts (or a script on stdin) made of simple commands joined by `|`, `;`,
-`&&`, `||` and newlines; redirections `<`, `>`, `>>`, `2>`, `2>&1` (writable: /tmp, /var/tmp; /dev/null);
+`&&`, `||` and newlines; redirections `<`, `>`, `>>`, `2>`, `2>&1`, `>&2` (writable: /tmp, /var/tmp; /dev/null);
 single and double quotes, backslash escapes, `$VAR`, `${VAR}` and `$?` (expanded per line). Not supported:
 quotes across lines, subshells, `$(...)`, globbing, functions, control flow. Built-ins: cat, echo, env, printenv, ls, rm, true, false, hostname, sleep, exit.
 Errors read as dash's (`sh: 1: foo: not found`, exit 127) or bash's for `bash -c`.
@@ -121,6 +121,11 @@ def tokenize(script: str, env: Mapping[str, str], status: int = 0) -> list[tuple
             else:
                 tokens.append(("op", "2>"))
                 i += 1
+        elif script.startswith(">&2", i) and "".join(word) in ("", "1"):
+            word.clear()
+            in_word = False
+            tokens.append(("op", ">&2"))
+            i += 3
         elif any(script.startswith(op, i) for op in _OPERATORS) or ch == "&":
             end_word()
             op = next((op for op in _OPERATORS if script.startswith(op, i)), ch)
@@ -151,7 +156,7 @@ def parse(tokens: list[tuple[str, str]]) -> list[tuple[str, list[_Command]]]:
                                        "redirection unexpected")
             command.redirects.append((text, tokens[i + 1][1]))
             i += 1
-        elif text == "2>&1":
+        elif text in ("2>&1", ">&2"):
             command.redirects.append((text, ""))
         else:  # | ; && ||
             if not command.words and not command.redirects:
@@ -280,6 +285,8 @@ class Shell:
             for op, target in command.redirects:
                 if op == "2>&1":
                     stderr = stdout
+                elif op == ">&2":
+                    stdout = stderr
                 elif op == "<":
                     if target == "/dev/null":
                         stdin = Empty()
