@@ -37,6 +37,7 @@ _UNIT_MS = {"ms": 1, "s": 1000, "m": 60_000, "h": 3_600_000, "d": 86_400_000, "w
             "y": 31_536_000_000}
 _RANGE = re.compile(r"\[((?:\d+(?:ms|[smhdwy]))+)(?::((?:\d+(?:ms|[smhdwy]))+))?\]")
 _OFFSET = re.compile(r"(\boffset\s+)((?:\d+(?:ms|[smhdwy]))+)")
+UNRESOLVED_RETRY = 1.0  # real seconds before rendering again while a ready endpoint has no server behind it yet
 
 
 class PrometheusSink(Protocol):
@@ -239,11 +240,20 @@ class PrometheusOperator:
             services.setdefault(svc["metadata"]["namespace"], []).append(svc)
         endpoints = {(e["metadata"]["namespace"], e["metadata"]["name"]): e for e in self.ctx.list("v1", "Endpoints")}
         pods = {(p["metadata"]["namespace"], p["metadata"]["name"]): p for p in self.ctx.list("v1", "Pod")}
+        unresolved = []
+
+        def resolve(namespace: str, pod: str, port: int) -> str | None:
+            found = self.resolve_endpoint(namespace, pod, port)
+            if found is None:
+                unresolved.append(pod)
+            return found
+
         jobs = render_scrape_configs(self._scoped("ServiceMonitor", scopes), services=services, endpoints=endpoints,
                                      pods=pods, namespaces=[ns["metadata"]["name"] for ns in namespaces],
-                                     resolve=self.resolve_endpoint)
+                                     resolve=resolve)
         rules = render_rule_groups([r for r, _ in self._scoped("PrometheusRule", scopes)],
                                    time_scale=self.time_scale)
         if self.prometheus.configure([*self.extra_scrape_configs, *jobs], rules):
             log.info("prometheus reloaded: %d jobs, %d rule files", len(jobs), len(rules))
-        return None
+        # a pod Ready before its server listens (Quay starting) raises no event later: look again
+        return UNRESOLVED_RETRY * max(self.ctx.clock.rate, 1.0) if unresolved else None

@@ -8,6 +8,7 @@ given, the pod's 8443); `stop()` closes the listeners, so a scaled-down registry
 from __future__ import annotations
 
 import asyncio
+import socket
 import threading
 import time
 from collections.abc import Awaitable, Callable, Mapping
@@ -54,13 +55,18 @@ async def _observe(request: web.Request, handler: Handler) -> web.StreamResponse
 
 
 def create_quay_app(config: Mapping[str, Any], *, resolve: Resolve | None = None,
-                    storage_verify: bool | str = True) -> web.Application:
-    """The Quay app for one final config.yaml; its schema is created on startup if missing."""
+                    storage_verify: bool | str = True,
+                    hostname: Callable[[], str] = socket.gethostname) -> web.Application:
+    """The Quay app for one final config.yaml; its schema is created on startup if missing.
+
+    `hostname` is read at each scrape for the metrics' `host` label (the pod Quay runs in).
+    """
     settings = load_settings(config, resolve=resolve, storage_verify=storage_verify)
     executor = ThreadPoolExecutor(max_workers=16, thread_name_prefix="quay-app-io")
     ctx = QuayContext(settings=settings, db=Database(settings.db_conninfo),
                       storage=BlobStorage(settings.storage, executor),
-                      metrics=QuayMetrics(lambda: model.count_rows(settings.db_conninfo)), executor=executor)
+                      metrics=QuayMetrics(lambda: model.count_rows(settings.db_conninfo), host=hostname),
+                      executor=executor)
     app = web.Application(middlewares=[_observe], client_max_size=MAX_BODY)
     app[CONTEXT] = ctx
     for method, path, handler, _ in ROUTES:
@@ -100,15 +106,17 @@ class QuayAppServer:
     """One Quay app on 127.0.0.1 (`url`) with its metrics (`metrics_url`), served from a background thread.
 
     With `tls` (certificate and key PEM) the app also serves HTTPS on `tls_port` (`tls_url`). `stop()` closes
-    every listener; `start()` again serves on the same ports, like a pod coming back.
+    every listener; `start()` again serves on the same ports, like a pod coming back. `hostname` is the pod
+    the app runs as (its metrics' `host`); the owner may change it while serving.
     """
 
     def __init__(self, config: Mapping[str, Any], *, host: str = LOOPBACK, port: int = 0, metrics_port: int = 0,
                  resolve: Resolve | None = None, storage_verify: bool | str = True,
-                 tls: tuple[bytes, bytes] | None = None, tls_port: int = 0) -> None:
+                 tls: tuple[bytes, bytes] | None = None, tls_port: int = 0, hostname: str | None = None) -> None:
         if host != LOOPBACK:
             raise ValueError(f"the simulated Quay binds {LOOPBACK} only, not {host!r}")
         self.config = dict(config)
+        self.hostname = hostname or socket.gethostname()
         self.host, self.port, self.metrics_port, self.tls_port = host, port, metrics_port, tls_port
         self._tls = tls
         self._resolve, self._storage_verify = resolve, storage_verify
@@ -168,7 +176,8 @@ class QuayAppServer:
         loop.close()
 
     async def _serve(self) -> None:
-        app = create_quay_app(self.config, resolve=self._resolve, storage_verify=self._storage_verify)
+        app = create_quay_app(self.config, resolve=self._resolve, storage_verify=self._storage_verify,
+                              hostname=lambda: self.hostname)
         runner = web.AppRunner(app, access_log=None, handler_cancellation=True)
         metrics = web.AppRunner(create_metrics_app(app), access_log=None, handler_cancellation=True)
         self._runners += [runner, metrics]

@@ -51,10 +51,12 @@ class QuayApps:
             self._stop(key, forget=deployment is None)
             return None
         assert deployment is not None
+        hostname = self._pod_name(deployment)
         config_secret, config = final_config(self.ctx, deployment)
         tls_secret = mounted_secret(deployment, "-quay-config-tls-")
         source = (config_secret, tls_secret)
         if current is not None and current.source == source and current.server.running:
+            current.server.hostname = hostname
             return None
         if not config:
             return RETRY
@@ -65,7 +67,7 @@ class QuayApps:
             old.stop()
         server = QuayAppServer(config, port=old.port if old else 0, metrics_port=old.metrics_port if old else 0,
                                tls_port=old.tls_port if old else 0, tls=tls, resolve=self._resolver(ns),
-                               storage_verify=self.storage_verify)
+                               storage_verify=self.storage_verify, hostname=hostname)
         try:
             server.start()
         except (OSError, ValueError, RuntimeError, psycopg.Error) as e:
@@ -76,6 +78,15 @@ class QuayApps:
         self._register(ns, name, server)
         log.info("Quay for %s/%s serving on %s (config %s)", ns, name, server.url, config_secret)
         return None
+
+    def _pod_name(self, deployment: dict) -> str | None:
+        """A ready pod of the Deployment (the first by name): the `host` Quay's metrics carry."""
+        labels = ((deployment.get("spec") or {}).get("selector") or {}).get("matchLabels") or {}
+        pods = self.ctx.list("v1", "Pod", deployment["metadata"]["namespace"],
+                             label_selector=",".join(f"{k}={v}" for k, v in sorted(labels.items())))
+        ready = sorted(p["metadata"]["name"] for p in pods if any(
+            c.get("type") == "Ready" and c.get("status") == "True" for c in (p.get("status") or {}).get("conditions") or []))
+        return ready[0] if ready else None
 
     def _resolver(self, namespace: str):
         def resolve(host: str, port: int) -> tuple[str, int, bool] | tuple[str, int]:

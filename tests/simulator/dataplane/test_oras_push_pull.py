@@ -9,6 +9,7 @@ import os
 from pathlib import Path
 
 import requests
+from prometheus_client.parser import text_string_to_metric_families
 
 
 def _sha(path: Path | str) -> str:
@@ -59,10 +60,11 @@ def test_push_two_images_then_pull_them_back(admin_registry, tmp_path, monkeypat
     assert r.rows("SELECT count(*) FROM manifestblob") == [(4,)]
     assert r.rows("SELECT count(*) FROM blobupload") == [(0,)]
 
-    text = requests.get(r.app.metrics_url, timeout=10).text
-    assert "quay_repository_rows 1.0" in text
-    assert 'quay_registry_image_pushes_total{media_type="application/vnd.oci.image.manifest.v1+json",' \
-           'protocol="v2",status="201"} 2.0' in text
+    families = {f.name: f for f in text_string_to_metric_families(requests.get(r.app.metrics_url, timeout=10).text)}
+    assert [s.value for s in families["quay_repository_rows"].samples] == [1.0]
+    assert [(s.labels["media_type"], s.labels["protocol"], s.labels["status"], s.value)
+            for s in families["quay_registry_image_pushes"].samples if s.name.endswith("_total")] == [
+        ("application/vnd.oci.image.manifest.v1+json", "v2", "201", 2.0)]
 
 
 def test_push_to_a_missing_repository_creates_it_in_the_pushers_namespace(admin_registry, tmp_path, monkeypatch):
