@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 import re
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from typing import Any
@@ -83,6 +83,7 @@ class ClusterProfile:
     namespaces: tuple[str, ...] = ()
     storage_classes: tuple[StorageClassSpec, ...] = ()
     with_noobaa: bool = False
+    without: tuple[str, ...] = ()  # optional APIs the cluster lacks (`quayops.kube.kinds.OPTIONAL_APIS`)
     # further bootstrap steps (the OLM catalog joins here)
     extra: tuple[Callable[[Store, ClusterProfile], None], ...] = field(default=(), compare=False)
 
@@ -97,6 +98,14 @@ class ClusterProfile:
         pools = tuple(replace(p, count=p.count if count is None else count, cpu=cpu or p.cpu,
                               memory=memory or p.memory) if p.role == "worker" else p for p in self.pools)
         return replace(self, pools=pools)
+
+    def lacking(self, apis: Iterable[str]) -> ClusterProfile:
+        """The same cluster without these optional APIs; without bucket claims there is no NooBaa either."""
+        without = tuple(sorted({*self.without, *apis}))
+        if "objectbucketclaims" not in without:
+            return replace(self, without=without)
+        return replace(self, without=without, with_noobaa=False, storage_classes=tuple(
+            sc for sc in self.storage_classes if sc.provisioner != OBC_PROVISIONER))
 
     def node_names(self) -> list[str]:
         return [name for pool in self.pools for name, _ in _pool_nodes(self, pool)]
@@ -204,6 +213,8 @@ def _bootstrap_noobaa(store: Store, profile: ClusterProfile) -> None:
                     "spec": {"selector": {"noobaa-s3": "noobaa"},
                              "ports": [{"name": "s3", "port": 80, "targetPort": 6001},
                                        {"name": "s3-https", "port": 443, "targetPort": 6443}]}})
+    if store.resources.by_gvk("route.openshift.io/v1", "Route") is None:
+        return  # a cluster without the Route API (`--without routes`)
     _ensure(store, {"apiVersion": "route.openshift.io/v1", "kind": "Route",
                     "metadata": {"name": "s3", "namespace": ns, "labels": {"app": "noobaa"}},
                     "spec": {"to": {"kind": "Service", "name": "s3", "weight": 100},

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 from aiohttp import web
 
 from simulator.apiserver.app import ApiServer
+from simulator.apiserver.faults import fault_routes
 from simulator.apiserver.streaming import add_stream_routes
 from simulator.clock import Clock
 from simulator.controllers import Runner, build_controllers
@@ -26,6 +27,7 @@ from simulator.controllers.base import Context
 from simulator.controllers.bucketclaims import BucketProvisioner
 from simulator.controllers.recording import EventRecorder
 from simulator.execution.runtime import PodRuntime
+from simulator.faults import FaultBook
 from simulator.kubeconfig import CONTEXT, TLSMaterial, generate_tls, new_token, write_kubeconfig
 from simulator.olm_catalog import subscribe_at_bootstrap
 from simulator.profiles import ClusterProfile, profile_for
@@ -46,14 +48,17 @@ class Simulator:
     `pace` names the stage set (`fast`, `realistic`, `immediate`); `bucket_provisioner` makes the
     buckets behind ObjectBucketClaims real (the data plane's seam); `with_operator` (a catalog version such
     as "3.7.14") starts with the Quay Operator subscribed in `openshift-operators` for OLM to install;
-    `data_plane` starts real servers beside the API server and stops with it (its buckets back the claims).
+    `data_plane` starts real servers beside the API server and stops with it (its buckets back the claims);
+    `without` names optional APIs the cluster lacks (`routes`, `objectbucketclaims`, `monitoring`);
+    `faults` injects failures (`simulator.faults`).
     """
 
     def __init__(self, *, platform: str = "openshift", seed: int | None = None, port: int = 0,
                  kubeconfig: str | Path | None = None, host: str = LOOPBACK, event_window: int = 50_000,
                  profile: ClusterProfile | None = None, clock: Clock | None = None, pace: str = "fast",
                  run_controllers: bool = False, bucket_provisioner: BucketProvisioner | None = None,
-                 with_operator: str | None = None, data_plane: DataPlane | None = None) -> None:
+                 with_operator: str | None = None, data_plane: DataPlane | None = None,
+                 without: tuple[str, ...] = ()) -> None:
         if host != LOOPBACK:
             raise ValueError(f"the simulator binds {LOOPBACK} only, not {host!r}")
         if pace not in PACES:
@@ -61,8 +66,11 @@ class Simulator:
         self.profile = profile or profile_for(platform)
         if with_operator:
             self.profile = replace(self.profile, extra=(*self.profile.extra, subscribe_at_bootstrap(with_operator)))
+        if without:
+            self.profile = self.profile.lacking(without)
         self.clock = clock or Clock.real()
-        self.store = Store(platform=self.profile.platform, seed=seed, clock=self.clock.now, event_window=event_window)
+        self.store = Store(platform=self.profile.platform, seed=seed, clock=self.clock.now, event_window=event_window,
+                           without=self.profile.without)
         self.store.bootstrappers.append(self.profile.bootstrap)
         self.profile.bootstrap(self.store)
         self.data_plane = data_plane
@@ -70,7 +78,9 @@ class Simulator:
             bucket_provisioner = data_plane.buckets
         ctx = Context(self.store, self.clock, PACES[pace], self.profile, random.Random(seed),
                       EventRecorder(self.store), buckets=bucket_provisioner)
-        self.runner = Runner(ctx, build_controllers(ctx))
+        self.faults = FaultBook(ctx, data_plane=data_plane)
+        self.runner = Runner(ctx, [*self.faults.controllers, *build_controllers(ctx)])
+        self.faults.attach(self.runner)
         self._run_controllers = run_controllers
         self.token = new_token()
         self._tls = generate_tls(host)
@@ -81,6 +91,8 @@ class Simulator:
             kubeconfig = Path(self._tmp.name) / "kubeconfig"
         self.kubeconfig_path = Path(kubeconfig)
         self.api = ApiServer(self.store, token=self.token)
+        self.api.handlers.hooks.append(self.faults.check_request)
+        self.api.admin += fault_routes(self.faults)
         self.pods = PodRuntime(self.store, directory=data_plane.directory if data_plane else None,
                                postgres_servers=self._postgres_servers)
         self.url = ""
@@ -158,6 +170,7 @@ class Simulator:
     def stop(self) -> None:
         """Stop the controllers and serving, close every watch and remove the temporary kubeconfig."""
         self.runner.stop()
+        self.faults.stop()
         if self.data_plane is not None:
             self.data_plane.stop()
         if self._loop is not None and self._thread is not None and self._thread.is_alive():
@@ -193,11 +206,13 @@ def start_simulator(*, platform: str = "openshift", seed: int | None = None, por
                     kubeconfig: str | Path | None = None, host: str = LOOPBACK, profile: ClusterProfile | None = None,
                     clock: Clock | None = None, pace: str = "fast", run_controllers: bool = False,
                     bucket_provisioner: BucketProvisioner | None = None, with_operator: str | None = None,
-                    data_plane: bool = False, data_dir: str | Path | None = None) -> Simulator:
+                    data_plane: bool = False, data_dir: str | Path | None = None,
+                    without: tuple[str, ...] = ()) -> Simulator:
     """Start a simulator in a background thread and return once it serves.
 
     Controllers run in their own thread with `run_controllers=True`; otherwise `sim.runner.step()` drives them.
-    `data_plane=True` adds the real servers (`simulator.dataplane.wiring`), their data kept in `data_dir` if given.
+    `data_plane=True` adds the real servers (`simulator.dataplane.wiring`), their data kept in `data_dir` if given;
+    `without` drops optional APIs (`routes`, `objectbucketclaims`, `monitoring`) from the served kinds.
     """
     plane = None
     if data_plane:
@@ -206,4 +221,5 @@ def start_simulator(*, platform: str = "openshift", seed: int | None = None, por
         plane = DataPlane(data_dir=data_dir)
     return Simulator(platform=platform, seed=seed, port=port, kubeconfig=kubeconfig, host=host, profile=profile,
                      clock=clock, pace=pace, run_controllers=run_controllers,
-                     bucket_provisioner=bucket_provisioner, with_operator=with_operator, data_plane=plane).start()
+                     bucket_provisioner=bucket_provisioner, with_operator=with_operator, data_plane=plane,
+                     without=tuple(without)).start()

@@ -7,6 +7,9 @@ import threading
 
 import click
 
+from quayops.cli.sim_faults import fault
+from quayops.kube.kinds import OPTIONAL_APIS
+
 # The newest quay-operator in the simulator's catalog (simulator.olm_catalog.LATEST; quayops never imports it).
 LATEST_OPERATOR = "3.7.14"
 
@@ -14,6 +17,17 @@ LATEST_OPERATOR = "3.7.14"
 @click.group("sim")
 def sim() -> None:
     """Run the in-memory OpenShift simulator."""
+
+
+sim.add_command(fault)
+
+
+def _without(ctx: click.Context, param: click.Parameter, value: str | None) -> tuple[str, ...]:
+    names = tuple(n.strip() for n in (value or "").split(",") if n.strip())
+    unknown = [n for n in names if n not in OPTIONAL_APIS]
+    if unknown:
+        raise click.BadParameter(f"unknown API {unknown[0]!r}: expected some of {','.join(OPTIONAL_APIS)}")
+    return names
 
 
 @sim.command("serve")
@@ -38,9 +52,12 @@ def sim() -> None:
               "editors); route hosts are published in the kubeconfig's `quayops.dev/resolve` extension.")
 @click.option("--data-dir", "data_dir", type=click.Path(file_okay=False), default=None,
               help="With --data-plane: keep PostgreSQL's and SeaweedFS's data here across runs (default: temp dirs).")
+@click.option("--without", callback=_without, default=None, metavar="API,...",
+              help=f"OpenShift APIs the cluster lacks, from {','.join(OPTIONAL_APIS)} (the operator then "
+              "defaults those components to unmanaged).")
 def serve(host: str, port: int, kubeconfig: str | None, platform: str, seed: int | None, pace: str,
           clock_rate: float, workers: int | None, worker_size: str | None, with_operator: str | None,
-          data_plane: bool, data_dir: str | None) -> None:
+          data_plane: bool, data_dir: str | None, without: tuple[str, ...]) -> None:
     """Serve until SIGINT or SIGTERM; prints `ready <kubeconfig-path> <server-url>` once serving."""
     if host != "127.0.0.1":
         raise click.BadParameter("the simulator binds 127.0.0.1 only", param_hint="--host")
@@ -64,7 +81,8 @@ def serve(host: str, port: int, kubeconfig: str | None, platform: str, seed: int
         signal.signal(signum, lambda *_: stop.set())
     simulator = start_simulator(platform=platform, seed=seed, port=port, kubeconfig=kubeconfig, host=host,
                                 profile=profile, clock=Clock(rate=clock_rate), pace=pace, run_controllers=True,
-                                with_operator=with_operator, data_plane=data_plane, data_dir=data_dir)
+                                with_operator=with_operator, data_plane=data_plane, data_dir=data_dir,
+                                without=without)
     try:
         click.echo(f"ready {simulator.kubeconfig_path} {simulator.url}")
         while not stop.wait(0.5):

@@ -5,7 +5,7 @@ The simulator's discovery and URL routing read this table; so do the library's c
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any
@@ -26,6 +26,12 @@ OPENSHIFT_ONLY_GROUPS = frozenset(
     }
 )
 PLATFORMS = ("openshift", "kubernetes")
+# APIs an OpenShift cluster may lack (`quayops sim serve --without …`): the groups each name stands for.
+OPTIONAL_APIS: Mapping[str, frozenset[str]] = MappingProxyType({
+    "routes": frozenset({"route.openshift.io"}),
+    "objectbucketclaims": frozenset({"objectbucket.io", "noobaa.io"}),
+    "monitoring": frozenset({"monitoring.coreos.com"}),
+})
 
 
 @dataclass(frozen=True)
@@ -143,13 +149,16 @@ KINDS: tuple[Kind, ...] = (
 )
 
 
-def kinds_for(platform: str) -> tuple[Kind, ...]:
-    """The kinds a cluster of this platform profile serves."""
+def kinds_for(platform: str, *, without: Iterable[str] = ()) -> tuple[Kind, ...]:
+    """The kinds a cluster of this platform profile serves, less the `OPTIONAL_APIS` named in `without`."""
     if platform not in PLATFORMS:
         raise ValueError(f"unknown platform {platform!r}: expected one of {', '.join(PLATFORMS)}")
-    if platform == "openshift":
-        return KINDS
-    return tuple(k for k in KINDS if k.group not in OPENSHIFT_ONLY_GROUPS)
+    dropped = set() if platform == "openshift" else set(OPENSHIFT_ONLY_GROUPS)
+    for name in without:
+        if name not in OPTIONAL_APIS:
+            raise ValueError(f"unknown API {name!r} to go without: expected some of {', '.join(OPTIONAL_APIS)}")
+        dropped |= OPTIONAL_APIS[name]
+    return tuple(k for k in KINDS if k.group not in dropped) if dropped else KINDS
 
 
 def find_kind(api_version: str, kind: str) -> Kind | None:

@@ -1,7 +1,7 @@
 """The aiohttp application: bearer-token auth, the route table, Status errors, and admin endpoints.
 
 Admin endpoints live under `/_simulator/` (outside `/api*`): `reset` forgets every object,
-`compact` expires resourceVersions so watches and continue tokens get 410.
+`compact` expires resourceVersions so watches and continue tokens get 410; others join through `admin`.
 """
 
 from __future__ import annotations
@@ -34,6 +34,7 @@ class ApiServer:
         self.token = token
         self.server_address = server_address
         self.handlers = Handlers(store)
+        self.admin: list[tuple[str, str, Handler]] = []  # more (method, path, handler) under /_simulator/
         self.openapi = OpenAPI(lambda: store.resources)
         self._resources_seen = id(store.resources), len(list(store.resources))
 
@@ -88,6 +89,8 @@ class ApiServer:
         router.add_route("*", "/apis/{group}/{version}/{tail:.+}", self.group_resource)
         router.add_post("/_simulator/reset", self.reset)
         router.add_post("/_simulator/compact", self.compact)
+        for method, path, handler in self.admin:
+            router.add_route(method, path, handler)
         router.add_route("*", "/{tail:.*}", self.not_found)  # unknown paths: 401 or a 404 Status
         return app
 

@@ -199,6 +199,12 @@ class Runner:
         self._due[(index, key)] = due
         heapq.heappush(self._timers, (due, next(self._seq), index, key))
 
+    def enqueue(self, controller: Controller, key: Key, after: float = 0.0) -> None:
+        """Have `controller` reconcile `key` in `after` sim seconds: work no watch brings (a fault's expiry)."""
+        with self._processing:
+            self._schedule(self.controllers.index(controller), key, after)
+        self._poke()
+
     def _release_due(self) -> None:
         now = self.ctx.clock.now()
         while self._timers and self._timers[0][0] <= now:

@@ -168,11 +168,13 @@ class Store:
     """All objects of one simulated cluster, and the rules that guard every write."""
 
     def __init__(self, *, platform: str = "openshift", seed: int | None = None,
-                 clock: Callable[[], float] = time.time, event_window: int = 50_000) -> None:
+                 clock: Callable[[], float] = time.time, event_window: int = 50_000,
+                 without: tuple[str, ...] = ()) -> None:
         self._lock = threading.RLock()
         self.lock = self._lock  # for callers composing several calls atomically
         self.platform = platform
-        self.resources = Resources(platform)
+        self.without = without  # optional APIs this cluster lacks (`quayops.kube.kinds.OPTIONAL_APIS`)
+        self.resources = Resources(platform, without=without)
         self.clock = clock
         self._seed = seed
         self._rng = random.Random(seed)
@@ -200,7 +202,7 @@ class Store:
         from quayops.kube.kinds import kinds_for
 
         by_resource: dict[tuple[str, str], list[Kind]] = {}
-        for k in kinds_for(self.platform):
+        for k in kinds_for(self.platform, without=self.without):
             if k.crd is not None:
                 by_resource.setdefault((k.group, k.plural), []).append(k)
         for kinds in by_resource.values():
@@ -220,7 +222,7 @@ class Store:
             self._log.clear()
             self._logs.clear()
             self._compacted = self._rv
-            self.resources = Resources(self.platform)
+            self.resources = Resources(self.platform, without=self.without)
             self._rng = random.Random(self._seed)
             self._bootstrap()
 
@@ -383,12 +385,13 @@ class Store:
             for watches in self._watches.values():
                 watches.discard(w)
 
-    def stop_watches(self) -> None:
-        """End every open watch (their streams close); used at shutdown and by fault injection."""
+    def stop_watches(self, resource: tuple[str, str] | None = None) -> None:
+        """End every open watch, or those on one (group, plural); used at shutdown and by fault injection."""
         with self._lock:
-            for watches in list(self._watches.values()):
-                for w in list(watches):
-                    w.stop()
+            for key, watches in list(self._watches.items()):
+                if resource is None or key == resource:
+                    for w in list(watches):
+                        w.stop()
 
     def watch_count(self) -> int:
         with self._lock:

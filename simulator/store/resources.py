@@ -16,9 +16,9 @@ from simulator.store import schemas
 class Resources:
     """Lookup of served kinds by URL path, by apiVersion+kind, and by storage."""
 
-    def __init__(self, platform: str) -> None:
+    def __init__(self, platform: str, *, without: tuple[str, ...] = ()) -> None:
         self.platform = platform
-        self._builtin = tuple(k for k in kinds_for(platform) if k.crd is None)
+        self._builtin = tuple(k for k in kinds_for(platform, without=without) if k.crd is None)
         self._crd_kinds: dict[str, tuple[Kind, ...]] = {}  # CRD name -> its served versions
         self._rebuild()
 
