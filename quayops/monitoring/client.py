@@ -7,7 +7,6 @@ naming the URL. Route hosts the machine cannot resolve (the simulator's) go thro
 
 from __future__ import annotations
 
-import os
 from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -18,7 +17,7 @@ from urllib3.util.retry import Retry
 
 from quayops.errors import ClusterError
 from quayops.kube.client import Cluster
-from quayops.kube.resolve import RESOLVE_ENV, Resolve, ResolvingAdapter, parse_resolve
+from quayops.kube.resolve import RESOLVE_ENV, Resolve, ResolvingAdapter, resolve_map
 
 MONITORING_NAMESPACE = "openshift-monitoring"
 QUERIER_ROUTE = "thanos-querier"
@@ -129,12 +128,13 @@ def cluster_token(cluster: Cluster) -> str | None:
 
 
 def connect(url: str | None = None, *, cluster: Cluster | None = None, token: str | None = None,
-            verify: bool | str = True, resolve: str | None = None) -> PrometheusClient:
+            verify: bool | str = True, resolve: str | None = None, context: str | None = None) -> PrometheusClient:
     """A client for `url`, or for the cluster's `thanos-querier` Route with the cluster's token.
 
-    `resolve` defaults to $QUAYOPS_RESOLVE; real clusters need none.
+    Route hosts resolve through the kubeconfig `context`'s map (the current one by default), overridden by
+    `resolve` or $QUAYOPS_RESOLVE; real clusters need none.
     """
-    mapping = parse_resolve(resolve if resolve is not None else os.environ.get(RESOLVE_ENV))
+    mapping = resolve_map(context=context, resolve=resolve)
     if url is None:
         if cluster is None:
             raise PrometheusError("no Prometheus to query: give its URL or a cluster to find the thanos-querier "

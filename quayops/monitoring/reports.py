@@ -15,10 +15,10 @@ if TYPE_CHECKING:
 def open_prometheus(prometheus: str | None = None, *, context: str | None = None) -> PrometheusClient:
     """A client for the URL, or for the thanos-querier Route of the kubeconfig `context`."""
     if prometheus:
-        return connect(prometheus)
+        return connect(prometheus, context=context)
     from quayops.kube.client import Cluster
 
-    return connect(cluster=Cluster.connect(context))
+    return connect(cluster=Cluster.connect(context), context=context)
 
 
 def read_metrics(name: str, *, namespace: str, window: Window = DEFAULT_WINDOW, prometheus: str | None = None,

@@ -9,8 +9,9 @@ import time
 import pandas as pd
 import pytest
 
+from quayops.kube.resolve import parse_resolve
 from quayops.monitoring import alerts as alerts_module
-from quayops.monitoring.client import PrometheusError, connect, parse_resolve, parse_window
+from quayops.monitoring.client import PrometheusError, connect, parse_window
 
 RESTARTING = {"labels": {"alertname": "QuayPodFrequentlyRestarting", "severity": "warning", "namespace": "q",
                          "pod": "r-quay-app-1-abc"}, "annotations": {"description": "Pod r-quay-app-1-abc restarted"},
