@@ -51,9 +51,10 @@ def started(directory: Path, *, seed: int, **kw) -> Simulator:
                            **kw)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def chain_sim(tmp_path_factory) -> Iterator[Simulator]:
-    """THE session simulator: the install chain runs on it once, in order; kernels find it through KUBECONFIG."""
+    """The simulator of one test module, kernels finding it through KUBECONFIG: the install chain runs once, in
+    order, on nbval's. Module scope: two data planes in one process at once interfere (503 on a route)."""
     with started(tmp_path_factory.mktemp("chain-sim"), seed=7) as sim, pytest.MonkeyPatch.context() as mp:
         mp.setenv("KUBECONFIG", str(sim.kubeconfig_path))
         mp.setenv("QUAYOPS_PASSWORD", FIRST_USER_PASSWORD)
