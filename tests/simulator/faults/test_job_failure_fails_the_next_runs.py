@@ -62,3 +62,18 @@ def test_clearing_lets_the_job_retry_to_success(cluster: Cluster):
     cluster.sim.faults.clear(fault)
     assert cluster.until(lambda: _outcome(cluster, ns, "upgrade"), within=300) == "Complete/CompletionsReached"
     assert cluster.batch.read_namespaced_job("upgrade", ns).status.failed >= 1
+
+
+def test_a_cronjob_target_fails_its_next_scheduled_job(cluster: Cluster):
+    ns = cluster.namespace("cron")
+    cluster.sim.faults.add("job-failure", f"{ns}/nightly-backup")
+    cluster.batch.create_namespaced_cron_job(ns, {
+        "apiVersion": "batch/v1", "kind": "CronJob", "metadata": {"name": "nightly-backup"},
+        "spec": {"schedule": "*/5 * * * *", "jobTemplate": {"spec": _job("x")["spec"]}}})
+
+    def outcomes() -> list[str | None]:
+        jobs = sorted(cluster.batch.list_namespaced_job(ns).items, key=lambda j: j.metadata.creation_timestamp)
+        return [_outcome(cluster, ns, j.metadata.name) for j in jobs]
+
+    cluster.until(lambda: len(outcomes()) == 2 and all(outcomes()), within=900, tick=30)
+    assert outcomes() == ["Failed/BackoffLimitExceeded", "Complete/CompletionsReached"]
