@@ -1,8 +1,5 @@
-"""Fault injection (issue 4 item 8): named, listed, timed and clearable faults on a running simulator.
-
-Object faults set the stage knobs (`simulator.quayops.dev/…`) the controllers already read; API faults act in
-`Handlers.hooks`; `s3-errors` and `db-disconnect` act on the data plane's real servers.
-"""
+"""Fault injection (issue 4 item 8): named, listed, timed and clearable faults on a running simulator, through the
+stage knobs controllers read, the API handlers' hooks, and the data plane's real S3 and PostgreSQL servers."""
 
 from __future__ import annotations
 
