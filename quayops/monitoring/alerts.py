@@ -8,12 +8,13 @@ from typing import TYPE_CHECKING
 
 from quayops.kube.client import Cluster
 from quayops.monitoring.client import PrometheusClient
-from quayops.monitoring.dashboard import TIME_DTYPE
+from quayops.monitoring.dashboard import COLUMNS, TIME_DTYPE, Window
 from quayops.monitoring.queries import POD_RESTARTS_ALERT
 
 if TYPE_CHECKING:
     import pandas as pd
 
+RULE_COLUMNS = ["alert", "state", "for", "query", "group", "file", "health", "active"]
 ALERT_COLUMNS = ["alertname", "state", "severity", "namespace", "pod", "active_since", "value", "description",
                  "runbook"]
 RUNBOOKS = {
@@ -60,6 +61,40 @@ def active_alerts(client: PrometheusClient, *, namespace: str | None = None,
            states: tuple[str, ...] = ("firing", "pending")) -> pd.DataFrame:
     """Alerts in `states` now, optionally in one namespace, with the runbook to follow."""
     return frame_alerts(client.get("/api/v1/alerts").get("alerts") or [], namespace=namespace, states=states)
+
+
+def read_alert_rules(client: PrometheusClient, *, namespace: str | None = None) -> pd.DataFrame:
+    """The alerting rules Prometheus evaluates, as loaded (durations as Prometheus reports them, in seconds):
+    name, state, `for`, query, group, rule file, health and how many alerts are active. `namespace` keeps the
+    rules of that namespace's PrometheusRules (files named `<namespace>-<name>`)."""
+    import pandas as pd
+
+    rows = []
+    for group in client.get("/api/v1/rules", {"type": "alert"}).get("groups") or []:
+        file = str(group.get("file", "")).rsplit("/", 1)[-1]
+        if namespace and not file.startswith(f"{namespace}-"):
+            continue
+        rows += [{"alert": r.get("name", ""), "state": r.get("state", ""), "for": float(r.get("duration") or 0),
+                  "query": r.get("query", ""), "group": group.get("name", ""), "file": file,
+                  "health": r.get("health", ""), "active": len(r.get("alerts") or [])}
+                 for r in group.get("rules") or [] if r.get("type") == "alerting"]
+    return pd.DataFrame(rows, columns=RULE_COLUMNS)
+
+
+def read_restarts(client: PrometheusClient, name: str, *, namespace: str, window: Window = "1h",
+                  step: str | None = None) -> pd.DataFrame:
+    """Container restarts of the registry's quay-app pods over `window` (kube-state-metrics), by pod: the
+    series `QuayPodFrequentlyRestarting` watches."""
+    import pandas as pd
+
+    query = f'kube_pod_container_status_restarts_total{{namespace="{namespace}", pod=~"{name}-quay-app-.*"}}'
+    rows = [(float(ts), r["metric"].get("pod", ""), float(v))
+            for r in client.query_range(query, window=window, step=step) for ts, v in r["values"]]
+    frame = pd.DataFrame(rows, columns=COLUMNS).assign(
+        time=lambda f: pd.to_datetime(f["time"], unit="s", utc=True)).astype(
+        {"time": TIME_DTYPE, "series": "str", "value": "float64"})
+    frame.attrs.update(panel="restarts", title="quay-app container restarts", unit="restarts", query=query)
+    return frame
 
 
 @dataclass

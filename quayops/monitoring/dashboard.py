@@ -144,7 +144,8 @@ def plot(panels: dict[str, pd.DataFrame], *, columns: int = 2) -> Figure:
     rows = max(1, math.ceil(len(panels) / columns))
     fig, axes = plt.subplots(rows, columns, figsize=(6 * columns, 2.8 * rows), squeeze=False)
     for ax, (key, frame) in zip(axes.flat, panels.items(), strict=False):
-        ax.set_title(f"{frame.attrs.get('title', key)} ({frame.attrs.get('unit', '')})", fontsize=10)
+        title, unit = frame.attrs.get("title", key), frame.attrs.get("unit", "")
+        ax.set_title(title if unit in ("", "none") or unit in title else f"{title} ({unit})", fontsize=10)
         if frame.empty:
             ax.text(0.5, 0.5, "no data", ha="center", va="center", transform=ax.transAxes, color="grey")
             continue

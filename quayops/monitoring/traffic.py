@@ -122,7 +122,7 @@ class RegistryTraffic:
         """One of the reads a UI session makes, in rotation; returns the HTTP status."""
         org, repo = repository.split("/")
         paths = ("/api/v1/user/", f"/api/v1/repository?namespace={org}", f"/api/v1/repository/{org}/{repo}",
-                 f"/api/v1/organization/{org}")
+                 "/api/v1/user/" if org == self.username else f"/api/v1/organization/{org}")
         return self.api("GET", paths[index % len(paths)]).status_code
 
     def apply_organization(self, name: str) -> str:
@@ -217,7 +217,8 @@ def apply_repositories(traffic: RegistryTraffic, repositories: list[str] | tuple
 
     rows = []
     for org in dict.fromkeys(r.split("/")[0] for r in repositories):
-        rows.append({"object": f"organization {org}", "action": traffic.apply_organization(org)})
+        action = "the user's own namespace" if org == traffic.username else traffic.apply_organization(org)
+        rows.append({"object": f"organization {org}", "action": action})
     for repository in repositories:
         rows.append({"object": f"repository {repository}", "action": traffic.apply_repository(repository)})
     return pd.DataFrame(rows, columns=SETUP_COLUMNS)
