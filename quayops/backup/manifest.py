@@ -53,6 +53,8 @@ class Manifest:
     blobs: list[dict[str, Any]]
     referenced_digests: list[str]
     files: list[dict[str, Any]] = field(default_factory=list)
+    images: list[dict[str, str]] = field(default_factory=list)
+    vendor: dict[str, str] = field(default_factory=dict)  # parts left to the vendor's tools: step → why
     timings: dict[str, float] = field(default_factory=dict)
     created: str = ""
     format: int = FORMAT
@@ -75,6 +77,7 @@ class Manifest:
 def build_manifest(directory: str | Path, *, registry: Mapping[str, str], versions: Mapping[str, str],
                    dump: DumpInfo | None, tables: Mapping[str, int], blobs: Sequence[BlobRecord],
                    referenced_digests: Sequence[str] | set[str], files: Sequence[str] = (),
+                   images: Sequence[Mapping[str, str]] = (), vendor: Mapping[str, str] | None = None,
                    timings: Mapping[str, float] | None = None) -> Manifest:
     """A manifest of what `directory` holds. Every blob must be on disk with its recorded size; `files`
     (paths relative to `directory`) are hashed now; raises rather than record what is not there.
@@ -96,7 +99,7 @@ def build_manifest(directory: str | Path, *, registry: Mapping[str, str], versio
     return Manifest(registry=dict(registry), versions=dict(versions), database=database, tables=dict(tables),
                     blobs=[b.to_json() for b in sorted(blobs, key=lambda b: b.key)],
                     referenced_digests=sorted(referenced_digests), files=file_entries,
-                    timings=dict(timings or {}),
+                    images=[dict(i) for i in images], vendor=dict(vendor or {}), timings=dict(timings or {}),
                     created=datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"))
 
 
@@ -243,6 +246,11 @@ def load_key(*, path: str | Path | None = None, env: str = KEY_ENV) -> bytes:
     else:
         raise BackupKeyError(f"no backup key: ${env} is not set and no key file was given",
                              hint="Create one with quayops.backup.manifest.generate_key().")
+    return parse_key(raw, source=source)
+
+
+def parse_key(raw: bytes, *, source: str) -> bytes:
+    """A 32-byte key from base64url or hex text, or 32 raw bytes; `source` names where it came from in errors."""
     if len(raw) == 32:
         return raw
     text = raw.strip().decode(errors="replace")

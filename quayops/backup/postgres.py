@@ -276,3 +276,14 @@ def referenced_blob_digests(db: Database, *, table: str = "imagestorage", column
     sql = (f"SELECT DISTINCT {quote_ident(column)} FROM {quote_ident(table)} "
            f"WHERE {quote_ident(column)} IS NOT NULL" + (f" AND ({where})" if where else ""))
     return {row[0] for row in _query(db, sql, dbname=dbname, user=user, psql=psql)}
+
+
+IMAGES_SQL = ('SELECT u.username || \'/\' || r.name, m.digest FROM manifest m JOIN repository r ON r.id = m.repository_id '
+              'JOIN "user" u ON u.id = r.namespace_user_id ORDER BY 1, 2')
+
+
+def image_manifests(db: Database, *, dbname: str | None = None, user: str | None = None,
+                    psql: str = "psql") -> list[dict[str, str]]:
+    """Every manifest Quay holds, as `{"repository": "<namespace>/<name>", "digest"}`: what a restore must serve."""
+    return [{"repository": repo, "digest": digest}
+            for repo, digest in _query(db, IMAGES_SQL, dbname=dbname, user=user, psql=psql)]

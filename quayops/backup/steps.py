@@ -72,13 +72,14 @@ def describe_error(error: BaseException) -> str:
 
 @dataclass
 class StepContext:
-    """What a step sees: the backup directory, the outputs and durations of the steps before it, and whether
-    this is a resume."""
+    """What a step sees: the backup directory, the outputs and durations of the steps before it, whether this is
+    a resume, and how each step ended in earlier runs (`recorded`, from the state file)."""
 
     directory: Path
     outputs: dict[str, dict[str, Any]] = field(default_factory=dict)
     timings: dict[str, float] = field(default_factory=dict)
     resuming: bool = False
+    recorded: dict[str, dict[str, Any]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -116,6 +117,10 @@ class ProcedureResult:
     def timings(self) -> dict[str, float]:
         return {r.name: r.seconds for r in self.steps}
 
+    def __str__(self) -> str:
+        done = ", ".join(f"{r.name} {r.status}" for r in self.steps)
+        return f"{self.name} in {self.directory}: {done}"
+
 
 # on_failure(step name, error, context) -> what state the failure left, e.g. "Quay is scaled down; ..."
 FailureHook = Callable[[str, BaseException, StepContext], str | None]
@@ -141,7 +146,8 @@ class Procedure:
         directory = create_private_directory(directory)
         state_path = directory / (self.name + STATE_SUFFIX)
         state = self._load_state(state_path, resume=resume)
-        ctx = StepContext(directory=directory, resuming=resume)
+        ctx = StepContext(directory=directory, resuming=resume,
+                          recorded={k: dict(v) for k, v in state["steps"].items()})
         result = ProcedureResult(self.name, directory)
         # only a verified-complete prefix is skipped: once a step runs again (a new quiesced moment, say),
         # every step after it must run too

@@ -12,8 +12,10 @@ import click
 # command name -> (module, attribute, one-line help shown by `quayops --help`)
 COMMANDS: dict[str, tuple[str, str, str]] = {
     "alerts": ("quayops.cli.monitor", "alerts", "Show alerts firing and pending, with their runbooks."),
+    "backup": ("quayops.cli.backup", "backup", "Back up a registry (guide 11.1), resumable and verified."),
     "config": ("quayops.cli.config", "config", "Create and validate config bundles."),
     "metrics": ("quayops.cli.monitor", "metrics", "Show the Quay dashboard's figures from Prometheus."),
+    "restore": ("quayops.cli.backup", "restore", "Restore a registry from a backup (guide 11.2) and verify it."),
     "runbook": ("quayops.cli.runbook", "runbook", "List, run and schedule the runbook notebooks."),
     "render": ("quayops.cli.render", "render", "Show what the operator would do with a QuayRegistry."),
     "sim": ("quayops.cli.sim", "sim", "Run the cluster simulator."),
