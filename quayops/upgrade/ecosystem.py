@@ -331,8 +331,10 @@ def revert_ecosystem_migration(cluster: Cluster, name: str, *, namespace: str, t
     if ecosystem is None:
         raise UpgradeRefused(f"no QuayEcosystem {namespace}/{name} to go back to. {NOTHING_CHANGED}", step="revert")
     rows = []
-    if cluster.find(API_VERSION, KIND, name, namespace=namespace) is not None:
-        cluster.delete(API_VERSION, KIND, name, namespace=namespace, propagation="Foreground")  # its objects first
+    registry = cluster.find(API_VERSION, KIND, name, namespace=namespace)
+    deadline = time.monotonic() + timeout
+    if registry is not None:
+        cluster.delete(API_VERSION, KIND, name, namespace=namespace)  # as `kubectl delete` (12.6.1): background
         wait_for(cluster, API_VERSION, KIND, name, namespace=namespace, condition=lambda r: r is None, timeout=timeout,
                  describe=lambda r: f"still there (finalizers {(r or {}).get('metadata', {}).get('finalizers')})")
         rows.append({"step": "delete QuayRegistry (12.6.1, step 1)", "result": f"{name} deleted"})
@@ -340,6 +342,13 @@ def revert_ecosystem_migration(cluster: Cluster, name: str, *, namespace: str, t
         rows.append({"step": "delete QuayRegistry (12.6.1, step 1)", "result": f"no QuayRegistry {name}"})
     say(rows[-1]["result"])
     if (((ecosystem.get("spec") or {}).get("quay") or {}).get("externalAccess") or {}).get("type") == "Route":
+        if registry is not None:  # garbage collection first: the Route goes, or loses its owner reference
+            uid = registry["metadata"]["uid"]
+            wait_for(cluster, ROUTE_API, "Route", old_service_name(name), namespace=namespace,
+                     condition=lambda r: r is None or all(o.get("uid") != uid
+                                                          for o in r["metadata"].get("ownerReferences") or []),
+                     timeout=max(1.0, deadline - time.monotonic()),
+                     describe=lambda r: "garbage collection has not handled the Route the QuayRegistry owned")
         rows.append({"step": "point the Route back (12.6.1, step 2)",
                      "result": _restore_route(cluster, name, namespace=namespace, ecosystem=ecosystem)})
         say(rows[-1]["result"])
