@@ -563,5 +563,57 @@ def _verify_pulls(cluster: Any, name: str, *, namespace: str, images: list[dict[
         return {"images": len(images), "pulled": f"not checked: {endpoint or 'no endpoint'} does not answer "
                 f"({type(e).__name__})"}
     result = verify_pulls(RegistryClient(session, endpoint, credentials=credentials), images, workers=access.workers)
+    denied = sorted(result.denied)
     return {"images": len(images), "pulled": result.manifests, "pulled_blobs": result.blobs,
-            "failures": result.failures}
+            "not_readable": denied, "failures": result.failures}
+
+
+def describe_step(step: str, out: Mapping[str, Any]) -> str:
+    """What a step took or did, in one line for tables (counts, names, digests: never a secret)."""
+    if "vendor" in out:
+        return f"left to the vendor: {out['vendor']}"
+    if step == "database" and "dump" in out:
+        return f"{out['dump']['dbname']}: {out['dump']['size']} bytes, {len(out['tables'])} tables, {out['dump']['digest'][:19]}…"
+    if step == "blobs" and "bytes" in out:
+        return (f"{out['objects']} objects, {out['bytes']} bytes ({out['copied']} copied, {out['reused']} reused, "
+                f"{out['skipped']} already there)")
+    if step == "blobs":
+        return f"{out.get('objects', 0)} objects ({out.get('copied', 0)} uploaded, {out.get('skipped', 0)} already there)"
+    if step == "configuration":
+        return ", ".join(out.get("files", []))
+    if step == "manifest":
+        return f"{out['objects']['count']} objects, {out['tables']} tables, {out.get('images', 0)} images"
+    if step == "consistency":
+        return f"{out['referenced']} referenced blobs all present, {out['orphans']} orphan(s)"
+    if step == "verify":
+        denied = out.get("not_readable") or []
+        return (f"{out.get('rows', 0)} rows in {out.get('tables', 0)} tables, {out.get('blobs', 0)} blobs read back, "
+                f"images pulled: {out.get('pulled', 0)}/{out.get('images', 0)}"
+                + (f" ({len(denied)} repositories not readable with the credentials given)" if denied else ""))
+    if step == "preconditions" and "versions" in out:
+        return f"operator {out['versions'].get('operator') or '?'}, Quay {out['versions'].get('quay') or '?'}"
+    if step in ("quiesce", "scale-up", "registry"):
+        return ", ".join(f"{k} {v}" for k, v in out.items())
+    return ", ".join(f"{k} {v}" for k, v in out.items() if not isinstance(v, dict | list))
+
+
+def steps_frame(result: ProcedureResult) -> Any:
+    """A procedure's steps as a DataFrame: step, status, seconds, detail."""
+    import pandas as pd
+
+    return pd.DataFrame([{"step": r.name, "status": r.status, "seconds": r.seconds,
+                          "detail": describe_step(r.name, r.outputs)} for r in result.steps],
+                        columns=["step", "status", "seconds", "detail"])
+
+
+def scheduled_directory(root: str | Path, name: str, *, now: Any = None) -> tuple[Path, Path | None]:
+    """Where a scheduled backup of `name` goes: `<root>/<name>-<UTC date>` (a rerun the same day resumes it), and
+    the newest finished unencrypted backup of `name` under `root` to copy incrementally from, if any."""
+    import datetime
+
+    now = now or datetime.datetime.now(datetime.UTC)
+    root = Path(root)
+    directory = root / f"{name}-{now:%Y-%m-%d}"
+    finished = sorted((p for p in root.glob(f"{name}-*") if p != directory and (p / MANIFEST_FILE).exists()
+                       and read_manifest(p).encryption is None), key=lambda p: p.name)
+    return directory, finished[-1] if finished else None

@@ -15,17 +15,20 @@ import requests
 MANIFEST_TYPES = ("application/vnd.oci.image.manifest.v1+json, application/vnd.oci.image.index.v1+json, "
                   "application/vnd.docker.distribution.manifest.v2+json, "
                   "application/vnd.docker.distribution.manifest.list.v2+json")
+DENIED = "denied"  # the credentials may not pull this repository
 _CHALLENGE = re.compile(r'(\w+)="([^"]*)"')
 
 
 @dataclass
 class PullReport:
-    """Which images pulled with their digests; `failures` says why the others did not."""
+    """Which images pulled with their digests; `failures` says why others did not; `denied` lists the repositories
+    the credentials may not pull (not checked, not failed)."""
 
     manifests: int = 0
     blobs: int = 0
     bytes: int = 0
     failures: list[str] = field(default_factory=list)
+    denied: set[str] = field(default_factory=set)
 
     @property
     def ok(self) -> bool:
@@ -81,6 +84,8 @@ def verify_pulls(client: RegistryClient, images: Sequence[Mapping[str, Any]], *,
     def pull_manifest(image: Mapping[str, Any]) -> tuple[str, list[str], str | None]:
         repo, digest = image["repository"], image["digest"]
         response = client.get(repo, f"manifests/{digest}", headers={"Accept": MANIFEST_TYPES})
+        if response.status_code in (401, 403):
+            return repo, [], DENIED
         if response.status_code != 200:
             return repo, [], f"{repo}@{digest}: manifest answered {response.status_code}"
         body = response.content
@@ -99,7 +104,9 @@ def verify_pulls(client: RegistryClient, images: Sequence[Mapping[str, Any]], *,
     with ThreadPoolExecutor(workers) as pool:
         blobs: set[tuple[str, str]] = set()
         for repo, referenced, failure in pool.map(pull_manifest, images):
-            if failure:
+            if failure is DENIED:
+                report.denied.add(repo)
+            elif failure:
                 report.failures.append(failure)
                 continue
             report.manifests += 1
