@@ -375,13 +375,14 @@ def apply_quiesce(cluster: Cluster, name: str, *, namespace: str, operator: Vers
     return record
 
 
-def apply_scale_up(cluster: Cluster, name: str, *, namespace: str) -> bool:
+def apply_scale_up(cluster: Cluster, name: str, *, namespace: str) -> str | None:
     """Undo `apply_quiesce` (11.1.4): the components as they were (HPA managed again, no replicas overrides), or the
-    deployments and then the operator back to their replicas; False when quayops had not quiesced it."""
+    deployments and then the operator back to their replicas; returns the method undone, None when quayops had not
+    quiesced the registry."""
     registry = cluster.find(API_VERSION, KIND, name, namespace=namespace)
     record = detect_quiesce_record(registry)
     if record is None:
-        return False
+        return None
     if record["method"] == "scale":
         for dep, replicas in record["deployments"].items():
             _scale(cluster, dep, namespace=namespace, replicas=replicas)
@@ -397,7 +398,7 @@ def apply_scale_up(cluster: Cluster, name: str, *, namespace: str) -> bool:
         return patch
 
     _patch_registry(cluster, name, namespace=namespace, change=restore)
-    return True
+    return record["method"]
 
 
 def wait_for_quay_pods_gone(cluster: Cluster, name: str, *, namespace: str, timeout: float) -> None:

@@ -335,8 +335,9 @@ def _quiesce_steps(cluster: Any, name: str, *, namespace: str, timeout: float, r
 
     def scale_up(ctx: StepContext) -> dict[str, Any]:
         undone = cl.apply_scale_up(cluster, name, namespace=namespace)
-        _say(report, "scale-up: overrides removed, HPA managed again; waiting for Available" if undone
-             else "scale-up: nothing to undo; waiting for Available")
+        how = {"overrides": "overrides removed, HPA managed again", None: "nothing to undo"}.get(
+            undone, "the deployments, then the operator, scaled back")
+        _say(report, f"scale-up: {how}; waiting for Available")
         return _wait_available(cluster, name, namespace=namespace, timeout=timeout)
 
     def up(ctx: StepContext, out: Mapping[str, Any]) -> list[str]:
