@@ -27,7 +27,7 @@ import boto3.session
 import botocore.config
 import botocore.exceptions
 import urllib3.exceptions
-from tqdm.auto import tqdm
+from tqdm import tqdm
 
 from quayops.backup.steps import create_private_directory, describe_error, open_private, write_json
 from quayops.errors import QuayopsError

@@ -571,6 +571,9 @@ def _verify_pulls(cluster: Any, name: str, *, namespace: str, images: list[dict[
 
 def describe_step(step: str, out: Mapping[str, Any]) -> str:
     """What a step took or did, in one line for tables (counts, names, digests: never a secret)."""
+    if step == "preconditions" and "versions" in out:
+        left = "; left to the vendor: " + ", ".join(out["vendor"]) if out.get("vendor") else ""
+        return f"operator {out['versions'].get('operator') or '?'}, Quay {out['versions'].get('quay') or '?'}{left}"
     if "vendor" in out:
         return f"left to the vendor: {out['vendor']}"
     if step == "database" and "dump" in out:
@@ -591,8 +594,6 @@ def describe_step(step: str, out: Mapping[str, Any]) -> str:
         return (f"{out.get('rows', 0)} rows in {out.get('tables', 0)} tables, {out.get('blobs', 0)} blobs read back, "
                 f"images pulled: {out.get('pulled', 0)}/{out.get('images', 0)}"
                 + (f" ({len(denied)} repositories not readable with the credentials given)" if denied else ""))
-    if step == "preconditions" and "versions" in out:
-        return f"operator {out['versions'].get('operator') or '?'}, Quay {out['versions'].get('quay') or '?'}"
     if step in ("quiesce", "scale-up", "registry"):
         return ", ".join(f"{k} {v}" for k, v in out.items())
     return ", ".join(f"{k} {v}" for k, v in out.items() if not isinstance(v, dict | list))
