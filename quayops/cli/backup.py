@@ -13,37 +13,12 @@ from quayops.cli.output import emit
 
 def _table(result: Any) -> str:
     """One row per step: name, status, seconds and what it took (never a secret: counts, names, digests)."""
+    from quayops.backup.procedures import describe_step
+
     rows = [("step", "status", "seconds", "detail")]
-    for r in result.steps:
-        rows.append((r.name, r.status, f"{r.seconds:.1f}", _detail(r.name, r.outputs)))
+    rows += [(r.name, r.status, f"{r.seconds:.1f}", describe_step(r.name, r.outputs)) for r in result.steps]
     widths = [max(len(row[i]) for row in rows) for i in range(3)]
     return "\n".join(f"{a:<{widths[0]}}  {b:<{widths[1]}}  {c:>{widths[2]}}  {d}" for a, b, c, d in rows)
-
-
-def _detail(step: str, out: dict[str, Any]) -> str:
-    if "vendor" in out:
-        return f"left to the vendor: {out['vendor']}"
-    if step == "database" and "dump" in out:
-        return f"{out['dump']['dbname']}: {out['dump']['size']} bytes, {len(out['tables'])} tables, {out['dump']['digest'][:19]}…"
-    if step == "blobs" and "bytes" in out:
-        return (f"{out['objects']} objects, {out['bytes']} bytes ({out['copied']} copied, {out['reused']} reused, "
-                f"{out['skipped']} already there)")
-    if step == "blobs":
-        return f"{out.get('objects', 0)} objects ({out.get('copied', 0)} uploaded, {out.get('skipped', 0)} already there)"
-    if step == "configuration":
-        return ", ".join(out.get("files", []))
-    if step == "manifest":
-        return f"{out['objects']['count']} objects, {out['tables']} tables, {out.get('images', 0)} images"
-    if step == "consistency":
-        return f"{out['referenced']} referenced blobs all present, {out['orphans']} orphan(s)"
-    if step == "verify":
-        return (f"{out.get('rows', 0)} rows in {out.get('tables', 0)} tables, {out.get('blobs', 0)} blobs read back, "
-                f"images pulled: {out.get('pulled', 0)}/{out.get('images', 0)}")
-    if step == "preconditions" and "versions" in out:
-        return f"operator {out['versions'].get('operator') or '?'}, Quay {out['versions'].get('quay') or '?'}"
-    if step in ("quiesce", "scale-up", "registry"):
-        return ", ".join(f"{k} {v}" for k, v in out.items())
-    return ", ".join(f"{k} {v}" for k, v in out.items() if not isinstance(v, dict | list))
 
 
 def _access(context: str | None, workers: int, s3_endpoint: str | None, insecure: bool) -> Any:
