@@ -34,7 +34,7 @@ _PUBLIC = {
     "ClusterError": "quayops.errors",
     "UpgradeRefused": "quayops.upgrade.planning",
 }
-__all__ = list(_PUBLIC)  # noqa: PLE0605 (built from the table above)
+__all__ = list(_PUBLIC)
 
 
 def __getattr__(name: str):

@@ -51,3 +51,13 @@ def test_config_is_pure_except_its_probes():
 
 def test_simulator_state_knows_no_http():
     assert offenders("simulator.store", ("simulator.apiserver", "aiohttp")) == []
+
+
+def test_public_names_resolve_without_loading_the_kubernetes_client():
+    import subprocess
+    import sys
+
+    code = ("import sys, quayops; assert 'kubernetes' not in sys.modules; "
+            "[getattr(quayops, n) for n in quayops.__all__]; print(len(quayops.__all__))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert int(out) >= 10
