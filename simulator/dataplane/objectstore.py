@@ -13,7 +13,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-from typing import Any, Self
+from typing import Any
 
 import boto3
 import botocore.config
@@ -21,13 +21,11 @@ import botocore.exceptions
 
 from simulator.dataplane.processes import (
     LOOPBACK,
+    LoopbackServer,
     check_port_free,
     find_executable,
     pick_ports,
-    register_stop,
     tail,
-    terminate,
-    unregister_stop,
     wait_for_port,
 )
 
@@ -58,22 +56,23 @@ def s3_client(endpoint: str, access_key: str, secret_key: str, *, verify: bool |
     )
 
 
-class SeaweedServer:
+class SeaweedServer(LoopbackServer):
     """`weed mini` with master, volume, filer, S3 and admin on free loopback ports (gRPC at +10000).
 
     The admin identity comes from an `-s3.config` file; `create_bucket(name, access_key=..., secret_key=...)`
     adds an identity limited to that bucket while the server runs.
     """
 
+    temp_prefix = "quayops-s3-"
+    stop_grace = STOP_GRACE
+
     def __init__(self, *, data_dir: str | Path | None = None, s3_port: int = 0,
                  admin_access_key: str | None = None, admin_secret_key: str | None = None) -> None:
-        self._keep = data_dir is not None
-        self._root = Path(data_dir) if data_dir is not None else None
+        super().__init__(data_dir=data_dir)
         self._requested_s3_port = s3_port
         self.admin_access_key = admin_access_key or "admin-" + secrets.token_hex(6)
         self.admin_secret_key = admin_secret_key or secrets.token_urlsafe(24)
         self.ports: dict[str, int] = {}
-        self._proc: subprocess.Popen[bytes] | None = None
         self.weed: Path | None = None
 
     @property
@@ -86,9 +85,9 @@ class SeaweedServer:
 
     @property
     def running(self) -> bool:
-        return self._proc is not None and self._proc.poll() is None
+        return self._alive()
 
-    def start(self) -> Self:
+    def _start(self) -> None:
         """Start `weed mini` and wait for the S3 port; raises ServerStartError naming the binary or port."""
         self.weed = find_weed()
         names = ["master", "volume", "filer", "admin"]
@@ -99,36 +98,26 @@ class SeaweedServer:
             self.ports = dict(zip(names, picked, strict=True)) | {"s3": self._requested_s3_port}
         else:
             self.ports = dict(zip([*names, "s3"], pick_ports(len(names) + 1, grpc_offset=GRPC_OFFSET), strict=True))
-        if self._root is None:
-            self._root = Path(tempfile.mkdtemp(prefix="quayops-s3-"))
+        root = self._make_root()
         for sub in ("data", "logs"):
-            (self._root / sub).mkdir(parents=True, exist_ok=True)
-        config = self._root / "s3.json"
+            (root / sub).mkdir(parents=True, exist_ok=True)
+        config = root / "s3.json"
         config.write_text(json.dumps({"identities": [{
             "name": "admin",
             "credentials": [{"accessKey": self.admin_access_key, "secretKey": self.admin_secret_key}],
             "actions": ["Admin", "Read", "List", "Tagging", "Write"]}]}))
         config.chmod(0o600)
         p = self.ports
-        cmd = [str(self.weed), f"-logdir={self._root / 'logs'}", "mini", f"-dir={self._root / 'data'}",
+        cmd = [self.weed, f"-logdir={root / 'logs'}", "mini", f"-dir={root / 'data'}",
                f"-ip={LOOPBACK}", f"-ip.bind={LOOPBACK}", "-master.telemetry=false",
                f"-master.port={p['master']}", f"-volume.port={p['volume']}", f"-filer.port={p['filer']}",
                f"-s3.port={p['s3']}", f"-admin.port={p['admin']}", f"-s3.config={config}",
                "-webdav=false", "-admin.ui=false", "-s3.port.iceberg=0", "-s3.port.lance=0",
-               f"-filer.localSocket={self._root / 'filer.sock'}", f"-s3.localSocket={self._root / 's3.sock'}"]
-        out = self._root / "weed.out"
-        with out.open("wb") as sink:
-            self._proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=sink, stderr=subprocess.STDOUT,
-                                          cwd=self._root, start_new_session=True)
-        register_stop(self.stop)
-        try:
-            wait_for_port(p["s3"], component=COMPONENT, timeout=30, alive=lambda: self.running,
-                          log=lambda: tail(out))
-            self._wait_for_s3()
-        except BaseException:
-            self.stop()
-            raise
-        return self
+               f"-filer.localSocket={root / 'filer.sock'}", f"-s3.localSocket={root / 's3.sock'}"]
+        out = root / "weed.out"
+        self._spawn(cmd, log=out)
+        wait_for_port(p["s3"], component=COMPONENT, timeout=30, alive=self._alive, log=lambda: tail(out))
+        self._wait_for_s3()
 
     def _wait_for_s3(self) -> None:
         """The S3 port opens before the filer behind it answers; wait for a real request to succeed."""
@@ -182,23 +171,10 @@ class SeaweedServer:
                     raise
                 time.sleep(0.05)
 
-    def stop(self) -> None:
-        """SIGTERM (SIGKILL after 35 s), then remove stray gRPC sockets and glog files, and the temp dir."""
-        unregister_stop(self.stop)
-        if self._proc is not None:
-            terminate(self._proc, grace=STOP_GRACE)
-            self._proc = None
+    def _forget(self) -> None:
+        """Remove the stray gRPC sockets `weed` leaves in the temp dir, and the ports."""
         for port in self.ports.values():
             for tmp in {tempfile.gettempdir(), "/tmp", os.environ.get("TMPDIR", "/tmp")}:
                 for sock in glob.glob(os.path.join(tmp, f"seaweedfs-*-grpc-{port + GRPC_OFFSET}.sock")):
                     Path(sock).unlink(missing_ok=True)
         self.ports = {}
-        if self._root is not None and not self._keep:
-            shutil.rmtree(self._root, ignore_errors=True)
-            self._root = None
-
-    def __enter__(self) -> Self:
-        return self.start()
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()

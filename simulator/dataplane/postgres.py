@@ -10,10 +10,8 @@ import os
 import pwd
 import shutil
 import subprocess
-import tempfile
 import time
 from pathlib import Path
-from typing import Self
 from urllib.parse import quote
 
 import psycopg
@@ -22,13 +20,12 @@ from psycopg import sql
 from simulator.dataplane.errors import ServerStartError
 from simulator.dataplane.processes import (
     LOOPBACK,
+    LoopbackServer,
     check_port_free,
     find_executable,
     pick_ports,
-    register_stop,
     tail,
     terminate,
-    unregister_stop,
     wait_for_port,
 )
 
@@ -56,20 +53,21 @@ def find_bindir() -> Path:
     return initdb.parent
 
 
-class PostgresServer:
+class PostgresServer(LoopbackServer):
     """One PostgreSQL cluster: `start()`, `create_database(...)`, `dsn(...)`, `stop()`; a context manager.
 
     `data_dir` keeps the cluster across runs (re-used when it already holds one); otherwise a temp dir
     is created and removed on stop.
     """
 
+    temp_prefix = "quayops-pg-"
+    stop_grace = 30.0
+
     def __init__(self, *, data_dir: str | Path | None = None, port: int = 0) -> None:
-        self._keep = data_dir is not None
-        self._root = Path(data_dir) if data_dir is not None else None
+        super().__init__(data_dir=data_dir)
         self._requested_port = port
         self.port = 0
         self.bindir: Path | None = None
-        self._proc: subprocess.Popen[bytes] | None = None
         self._as_root = os.geteuid() == 0
 
     @property
@@ -98,8 +96,8 @@ class PostgresServer:
         return subprocess.run(self._server_cmd(*args), capture_output=True, text=True, timeout=timeout,
                               check=False, cwd=self._root)
 
-    def start(self) -> Self:
-        """initdb (first time) and pg_ctl start; raises ServerStartError naming the binary or the port."""
+    def _start(self) -> None:
+        """initdb (first time) and the postmaster; raises ServerStartError naming the binary or the port."""
         self.bindir = find_bindir()
         find_executable("pg_ctl", [self.bindir / "pg_ctl"], component=COMPONENT,
                         hint="Install the Debian package postgresql")
@@ -114,21 +112,13 @@ class PostgresServer:
                                        hint="Install the Debian package util-linux")
         port = self._requested_port or pick_ports(1)[0]
         check_port_free(port, component=COMPONENT)
-        if self._root is None:
-            self._root = Path(tempfile.mkdtemp(prefix="quayops-pg-"))
-        self._root.mkdir(parents=True, exist_ok=True)
+        root = self._make_root()
         if self._as_root:
-            os.chown(self._root, owner.pw_uid, owner.pw_gid)
-        os.chmod(self._root, 0o700)
-        register_stop(self.stop)
-        try:
-            if not (self.pgdata / "PG_VERSION").exists():
-                self._initdb()
-            self._start_postmaster(port)
-        except BaseException:
-            self.stop()
-            raise
-        return self
+            os.chown(root, owner.pw_uid, owner.pw_gid)
+        os.chmod(root, 0o700)
+        if not (self.pgdata / "PG_VERSION").exists():
+            self._initdb()
+        self._start_postmaster(port)
 
     def _initdb(self) -> None:
         result = self._run(self.bindir / "initdb", "-D", self.pgdata, "-U", SERVER_USER, "-E", "UTF8",
@@ -146,16 +136,12 @@ class PostgresServer:
         log = self._root / "postgres.log"
         find_executable("postgres", [self.bindir / "postgres"], component=COMPONENT,
                         hint="Install the Debian package postgresql")
-        with log.open("ab") as sink:
-            self._proc = subprocess.Popen(
-                self._server_cmd(self.bindir / "postgres", "-D", self.pgdata, "-c", f"listen_addresses={LOOPBACK}",
-                                 "-p", str(port), "-c", f"unix_socket_directories={self._root}", "-c", "fsync=off",
-                                 "-c", "synchronous_commit=off", "-c", "full_page_writes=off"),
-                stdin=subprocess.DEVNULL, stdout=sink, stderr=subprocess.STDOUT, cwd=self._root,
-                start_new_session=True)
+        self._spawn(self._server_cmd(
+            self.bindir / "postgres", "-D", self.pgdata, "-c", f"listen_addresses={LOOPBACK}", "-p", str(port),
+            "-c", f"unix_socket_directories={self._root}", "-c", "fsync=off", "-c", "synchronous_commit=off",
+            "-c", "full_page_writes=off"), log=log)
         try:
-            wait_for_port(port, component=COMPONENT, timeout=30, alive=lambda: self._proc.poll() is None,
-                          log=lambda: tail(log))
+            wait_for_port(port, component=COMPONENT, timeout=30, alive=self._alive, log=lambda: tail(log))
         except ServerStartError as e:
             if "could not bind" in tail(log) or "already in use" in tail(log):
                 raise ServerStartError(f"port {LOOPBACK}:{port} is in use; log tail:\n{tail(log)}",
@@ -173,7 +159,7 @@ class PostgresServer:
                                 connect_timeout=2).close()
                 return
             except psycopg.OperationalError:
-                if time.monotonic() > deadline or self._proc.poll() is not None:
+                if time.monotonic() > deadline or not self._alive():
                     raise
                 time.sleep(0.02)
 
@@ -183,21 +169,16 @@ class PostgresServer:
         except (OSError, ValueError, IndexError):
             return None
 
-    def stop(self) -> None:
-        """Fast shutdown; SIGKILL the postmaster if pg_ctl cannot; remove the temp dir unless kept."""
-        unregister_stop(self.stop)
-        if self._root is None:
-            return
-        if self._proc is not None:
-            pid = self._postmaster_pid()
-            if pid is not None and self.bindir is not None:
+    def _shutdown(self, proc: subprocess.Popen[bytes]) -> None:
+        """Fast shutdown through pg_ctl; SIGKILL the postmaster if pg_ctl cannot."""
+        try:
+            if self._postmaster_pid() is not None and self.bindir is not None:
                 self._run(self.bindir / "pg_ctl", "-D", self.pgdata, "-m", "fast", "-w", "-t", "30", "stop")
-            terminate(self._proc, grace=30)
-            self._proc = None
+        finally:
+            terminate(proc, grace=self.stop_grace)
+
+    def _forget(self) -> None:
         self.port = 0
-        if not self._keep:
-            shutil.rmtree(self._root, ignore_errors=True)
-            self._root = None
 
     def dsn(self, database: str = "postgres", *, user: str = SERVER_USER, password: str | None = None) -> str:
         """A postgresql:// URI for 127.0.0.1:port (the superuser needs no password on loopback)."""
@@ -226,9 +207,3 @@ class PostgresServer:
             for ext in extensions:
                 conn.execute(sql.SQL("CREATE EXTENSION IF NOT EXISTS {}").format(sql.Identifier(ext)))
         return self.dsn(name, user=owner, password=password)
-
-    def __enter__(self) -> Self:
-        return self.start()
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()

@@ -1,20 +1,24 @@
 """Child processes of the data plane: loopback ports, readiness waits and a stop that always ends them.
 
-Servers register their `stop` with `atexit`, so an interrupted run leaves no process behind.
+`LoopbackServer` is what the real servers share; they register their `stop` with `atexit`, so an interrupted
+run leaves no process behind.
 """
 
 from __future__ import annotations
 
+import abc
 import atexit
 import logging
 import os
+import shutil
 import signal
 import socket
 import subprocess
+import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any, Protocol, TypeVar
+from typing import Any, ClassVar, Protocol, Self, TypeVar
 
 from simulator.dataplane.errors import ServerStartError
 
@@ -142,3 +146,78 @@ def tail(path: Path, *, lines: int = 15) -> str:
         return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
     except OSError:
         return "(no log)"
+
+
+class LoopbackServer(abc.ABC):
+    """One server process on 127.0.0.1, our child: `start()`, `stop()`, a context manager.
+
+    Its files live under a temp dir (prefix `temp_prefix`) removed on stop, unless `data_dir` keeps them.
+    Subclasses launch in `_start()` (through `_spawn`) and reset their addresses in `_forget()`.
+    """
+
+    temp_prefix: ClassVar[str]
+    stop_grace: ClassVar[float] = 10.0  # seconds between SIGTERM and SIGKILL
+
+    def __init__(self, *, data_dir: str | Path | None = None) -> None:
+        self._keep = data_dir is not None
+        self._root = Path(data_dir) if data_dir is not None else None
+        self._proc: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> Self:
+        """Launch and wait until it serves; on any failure stop() runs before the error propagates."""
+        register_stop(self.stop)
+        try:
+            self._start()
+        except BaseException:
+            self.stop()
+            raise
+        return self
+
+    @abc.abstractmethod
+    def _start(self) -> None:
+        """Pick ports, prepare the root and launch; return once the server answers."""
+
+    def _make_root(self) -> Path:
+        """The server's directory: `data_dir`, else a fresh temp dir."""
+        if self._root is None:
+            self._root = Path(tempfile.mkdtemp(prefix=self.temp_prefix))
+        self._root.mkdir(parents=True, exist_ok=True)
+        return self._root
+
+    def _spawn(self, argv: Sequence[str | Path], *, log: Path | None) -> subprocess.Popen[bytes]:
+        """Run `argv` in the root, in its own session, output appended to `log` (or discarded)."""
+        assert self._root is not None, "no root yet"
+        with (log.open("ab") if log is not None else open(os.devnull, "wb")) as sink:
+            self._proc = subprocess.Popen([str(a) for a in argv], stdin=subprocess.DEVNULL, stdout=sink,
+                                          stderr=subprocess.STDOUT, cwd=self._root, start_new_session=True)
+        return self._proc
+
+    def _alive(self) -> bool:
+        return self._proc is not None and self._proc.poll() is None
+
+    def _shutdown(self, proc: subprocess.Popen[bytes]) -> None:
+        """End the process; SIGTERM, then SIGKILL after `stop_grace` seconds."""
+        terminate(proc, grace=self.stop_grace)
+
+    @abc.abstractmethod
+    def _forget(self) -> None:
+        """Forget where the stopped server listened."""
+
+    def stop(self) -> None:
+        """Stop the process and remove the temp dir (unless kept), even when ending the process fails."""
+        unregister_stop(self.stop)
+        try:
+            if self._proc is not None:
+                self._shutdown(self._proc)
+        finally:
+            self._proc = None
+            self._forget()
+            if self._root is not None and not self._keep:
+                shutil.rmtree(self._root, ignore_errors=True)
+                self._root = None
+
+    def __enter__(self) -> Self:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()

@@ -8,25 +8,21 @@ from __future__ import annotations
 
 import json
 import shutil
-import subprocess
-import tempfile
 import time
 import urllib.error
 import urllib.request
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any, Self
+from typing import Any
 
 from simulator.dataplane.errors import ServerStartError
 from simulator.dataplane.processes import (
     LOOPBACK,
+    LoopbackServer,
     check_port_free,
     find_executable,
     pick_ports,
-    register_stop,
     tail,
-    terminate,
-    unregister_stop,
     wait_for_port,
 )
 
@@ -39,20 +35,21 @@ class ConfigRejected(RuntimeError):
     """Prometheus refused a configuration or rule file on reload; the message is Prometheus' own."""
 
 
-class PrometheusServer:
+class PrometheusServer(LoopbackServer):
     """One Prometheus: `start()`, `configure(scrape_configs, rule_groups)`, `stop()`; a context manager.
 
     Files are JSON (valid YAML for Prometheus). `rule_groups` maps a file stem to its list of rule groups.
     """
 
+    temp_prefix = "quayops-prometheus-"
+    stop_grace = 20.0  # SIGTERM closes the TSDB cleanly
+
     def __init__(self, *, port: int = 0, scrape_interval: str = "1s", evaluation_interval: str = "1s",
                  data_dir: str | Path | None = None, retention: str = "1d") -> None:
+        super().__init__(data_dir=data_dir)
         self._requested_port = port
         self.scrape_interval, self.evaluation_interval, self.retention = scrape_interval, evaluation_interval, retention
-        self._keep = data_dir is not None
-        self._root = Path(data_dir) if data_dir is not None else None
         self.port = 0
-        self._proc: subprocess.Popen[bytes] | None = None
         self._files: dict[str, str] = {}
 
     @staticmethod
@@ -69,36 +66,22 @@ class PrometheusServer:
         assert self._root is not None, "not started"
         return self._root
 
-    def start(self) -> Self:
+    def _start(self) -> None:
         """Start with no scrape targets and no rules; raises ServerStartError naming the package or the port."""
         binary = find_executable("prometheus", [Path(p) for p in [shutil.which("prometheus")] if p],
                                  component=COMPONENT, hint=INSTALL_HINT)
         port = self._requested_port or pick_ports(1)[0]
         check_port_free(port, component=COMPONENT)
-        if self._root is None:
-            self._root = Path(tempfile.mkdtemp(prefix="quayops-prometheus-"))
-        (self._root / "rules").mkdir(parents=True, exist_ok=True)
+        root = self._make_root()
+        (root / "rules").mkdir(parents=True, exist_ok=True)
         self._write(self._render([], {}))
-        log = self._root / "prometheus.log"
-        with log.open("ab") as sink:
-            self._proc = subprocess.Popen(
-                [str(binary), f"--config.file={self._root / 'prometheus.json'}",
-                 f"--storage.tsdb.path={self._root / 'data'}", f"--storage.tsdb.retention.time={self.retention}",
-                 f"--web.listen-address={LOOPBACK}:{port}", "--web.enable-lifecycle", "--log.level=warn"],
-                stdin=subprocess.DEVNULL, stdout=sink, stderr=subprocess.STDOUT, cwd=self._root,
-                start_new_session=True)
-        register_stop(self.stop)
-        try:
-            wait_for_port(port, component=COMPONENT, timeout=30, alive=self._alive, log=lambda: tail(log))
-            self.port = port
-            self._wait_ready(log)
-        except BaseException:
-            self.stop()
-            raise
-        return self
-
-    def _alive(self) -> bool:
-        return self._proc is not None and self._proc.poll() is None
+        log = root / "prometheus.log"
+        self._spawn([binary, f"--config.file={root / 'prometheus.json'}", f"--storage.tsdb.path={root / 'data'}",
+                     f"--storage.tsdb.retention.time={self.retention}", f"--web.listen-address={LOOPBACK}:{port}",
+                     "--web.enable-lifecycle", "--log.level=warn"], log=log)
+        wait_for_port(port, component=COMPONENT, timeout=30, alive=self._alive, log=lambda: tail(log))
+        self.port = port
+        self._wait_ready(log)
 
     def _wait_ready(self, log: Path) -> None:
         deadline = time.monotonic() + 30
@@ -163,20 +146,6 @@ class PrometheusServer:
                                  f"{e.read().decode(errors='replace').strip()}; log tail:\n"
                                  f"{tail(self.root / 'prometheus.log', lines=3)}") from e
 
-    def stop(self) -> None:
-        """SIGTERM (TSDB closes cleanly), SIGKILL after 20 s; the temp dir goes unless `data_dir` was given."""
-        unregister_stop(self.stop)
-        if self._proc is not None:
-            terminate(self._proc, grace=20)
-            self._proc = None
+    def _forget(self) -> None:
         self.port = 0
         self._files = {}
-        if self._root is not None and not self._keep:
-            shutil.rmtree(self._root, ignore_errors=True)
-            self._root = None
-
-    def __enter__(self) -> Self:
-        return self.start()
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
