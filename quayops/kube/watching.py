@@ -20,16 +20,19 @@ class WaitTimeout(StepFailedError):
 
 def watch_objects(cluster: Cluster, api_version: str, kind: str, *, namespace: str | None = None,
                   label_selector: str | None = None, field_selector: str | None = None,
-                  deadline: float | None = None) -> Iterator[tuple[str, dict]]:
+                  deadline: float | None = None, synced: bool = False) -> Iterator[tuple[str, dict]]:
     """(event type, object) pairs: ADDED for what exists now, then ADDED/MODIFIED/DELETED as it happens.
 
-    Ends at `deadline` (time.monotonic()), or never.
+    With `synced`, each (re)list ends with ("SYNCED", {"names": [...]}): what is absent from it is gone, even
+    when its deletion fell between an earlier read and the list. Ends at `deadline` (time.monotonic()), or never.
     """
     selectors = {"namespace": namespace, "label_selector": label_selector, "field_selector": field_selector}
     while deadline is None or time.monotonic() < deadline:
         listed = cluster.list(api_version, kind, **selectors)
         for obj in listed.get("items") or []:
             yield "ADDED", {"apiVersion": api_version, "kind": kind, **obj}
+        if synced:
+            yield "SYNCED", {"names": [o["metadata"]["name"] for o in listed.get("items") or []]}
         rv = listed["metadata"].get("resourceVersion", "")
         try:
             while deadline is None or time.monotonic() < deadline:
@@ -62,8 +65,10 @@ def wait_for(cluster: Cluster, api_version: str, kind: str, name: str, *, namesp
     if condition(current):
         return current
     for event, obj in watch_objects(cluster, api_version, kind, namespace=namespace,
-                                    field_selector=f"metadata.name={name}", deadline=deadline):
-        current = None if event == "DELETED" else obj
+                                    field_selector=f"metadata.name={name}", deadline=deadline, synced=True):
+        if event == "SYNCED" and name in obj["names"]:
+            continue  # its ADDED came just before
+        current = None if event in ("DELETED", "SYNCED") else obj
         if on_change:
             on_change(current)
         if condition(current):
