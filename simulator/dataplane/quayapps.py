@@ -51,7 +51,7 @@ class QuayApps:
             self._stop(key, forget=deployment is None)
             return None
         assert deployment is not None
-        hostname = self._pod_name(deployment)
+        hostname = self._pod_name(deployment, keep=current.server.hostname if current is not None else None)
         config_secret, config = final_config(self.ctx, deployment)
         tls_secret = mounted_secret(deployment, "-quay-config-tls-")
         source = (config_secret, tls_secret)
@@ -79,14 +79,15 @@ class QuayApps:
         log.info("Quay for %s/%s serving on %s (config %s)", ns, name, server.url, config_secret)
         return None
 
-    def _pod_name(self, deployment: dict) -> str | None:
-        """A ready pod of the Deployment (the first by name): the `host` Quay's metrics carry."""
+    def _pod_name(self, deployment: dict, *, keep: str | None) -> str | None:
+        """A ready pod of the Deployment, `keep` while it stays ready (else the first by name): the `host` Quay's
+        metrics carry, stable so that their series do not restart when replicas come and go."""
         labels = ((deployment.get("spec") or {}).get("selector") or {}).get("matchLabels") or {}
         pods = self.ctx.list("v1", "Pod", deployment["metadata"]["namespace"],
                              label_selector=",".join(f"{k}={v}" for k, v in sorted(labels.items())))
         ready = sorted(p["metadata"]["name"] for p in pods if any(
             c.get("type") == "Ready" and c.get("status") == "True" for c in (p.get("status") or {}).get("conditions") or []))
-        return ready[0] if ready else None
+        return keep if keep in ready else ready[0] if ready else None
 
     def _resolver(self, namespace: str):
         def resolve(host: str, port: int) -> tuple[str, int, bool] | tuple[str, int]:

@@ -7,6 +7,9 @@ from __future__ import annotations
 
 import base64
 import json
+import os
+import subprocess
+import sys
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -14,16 +17,20 @@ from typing import Any
 
 import pytest
 import yaml
-from click.testing import CliRunner
 
-from quayops.cli import main
 from quayops.install.olm import apply_operator_install, plan_operator_install, wait_for_operator
 from quayops.kube.client import Cluster
 from quayops.kube.resolve import route_session
 from quayops.model.quayregistry import API_VERSION, KIND
-from quayops.monitoring import RegistryTraffic, TrafficPlan, apply_repositories, read_alerts, send_traffic
+from quayops.monitoring import (
+    RegistryTraffic,
+    TrafficPlan,
+    active_alerts,
+    apply_repositories,
+    connect,
+    send_traffic,
+)
 from quayops.monitoring.enable import check_scraping
-from quayops.monitoring.reports import open_prometheus
 from quayops.runbooks import run_runbook
 from simulator.clock import Clock
 from simulator.server import Simulator, start_simulator
@@ -41,7 +48,7 @@ def wait_for(check: Callable[[], Any], *, timeout: float, what: str, interval: f
     deadline = time.monotonic() + timeout
     while not (value := check()):
         if time.monotonic() > deadline:
-            pytest.fail(f"timed out after {timeout:.0f} s waiting for {what}")
+            pytest.fail(f"timed out after {timeout:.0f} s waiting for {what} (last: {value!r:.2000})")
         time.sleep(interval)
     return value
 
@@ -96,8 +103,10 @@ def first_user(sim: Simulator, endpoint: str) -> RegistryTraffic:
 
 
 def cli(*args: str) -> tuple[int, str]:
-    result = CliRunner().invoke(main, [*args, "--context", CONTEXT])
-    return result.exit_code, result.output
+    """The real `quayops` command in its own process (it reads KUBECONFIG when it starts, as a user's shell)."""
+    done = subprocess.run([sys.executable, "-m", "quayops", *args, "--context", CONTEXT], capture_output=True,
+                          text=True, env=os.environ.copy(), timeout=120, check=False)
+    return done.returncode, done.stdout + done.stderr
 
 
 def figures(namespace: str) -> dict[str, dict]:
@@ -133,12 +142,18 @@ def test_managed_monitoring_reports_counts_and_rates_and_the_restart_alert_pends
     assert load["ok"].all(), load[~load["ok"]].to_string()
 
     # real Prometheus, through quayops: the library, then `quayops metrics`
-    prometheus = open_prometheus(context=CONTEXT)
+    prometheus = connect(cluster=cluster, context=CONTEXT)
     org_rows = f'max(quay_org_rows{{namespace="{namespace}"}})'
     wait_for(lambda: [r for r in prometheus.query(f'{org_rows} == 2')], timeout=60, what="quay_org_rows == 2")
     assert float(prometheus.query(f'max(quay_repository_rows{{namespace="{namespace}"}})')[0]["value"][1]) == 3
-    rows = wait_for(lambda: (f := figures(namespace)) and f["image_pulls"]["last"] and f["image_pushes"]["last"]
-                    and f, timeout=60, what="pull and push rates in `quayops metrics`")
+    seen: list[dict] = []
+
+    def with_rates() -> dict | None:
+        seen.append(figures(namespace))
+        return seen[-1] if seen[-1]["image_pulls"]["last"] and seen[-1]["image_pushes"]["last"] else None
+
+    rows = wait_for(with_rates, timeout=60, what="pull and push rates in `quayops metrics`")
+    assert rows, seen[-1]
     assert (rows["organizations"]["last"], rows["repositories"]["last"], rows["users"]["last"]) == (2, 3, 1)
     assert rows["image_pulls"]["last"] > 0 and rows["image_pushes"]["last"] > 0
     assert rows["authentications"]["last"] > 0 and rows["cpu"]["last"] > 0 and rows["memory"]["last"] > 0
@@ -157,7 +172,7 @@ def test_managed_monitoring_reports_counts_and_rates_and_the_restart_alert_pends
     states: list[str] = []
 
     def firing() -> bool:
-        alerts = read_alerts(namespace=namespace, context=CONTEXT)
+        alerts = active_alerts(prometheus, namespace=namespace)
         state = ",".join(sorted(set(alerts["state"]))) if not alerts.empty else ""
         if state and (not states or states[-1] != state):
             states.append(state)
@@ -175,7 +190,7 @@ def test_managed_monitoring_reports_counts_and_rates_and_the_restart_alert_pends
 
     # clear the fault: the restarts stop, the alert resolves
     sim.faults.clear(fault)
-    wait_for(lambda: read_alerts(namespace=namespace, context=CONTEXT).empty, timeout=120,
+    wait_for(lambda: active_alerts(prometheus, namespace=namespace).empty, timeout=120,
              what="the alert to resolve", interval=1.0)
     assert cli("alerts", "-n", namespace) == (0, f"no alerts firing or pending in {namespace}\n")
 
@@ -197,7 +212,7 @@ def test_single_namespace_install_is_unscraped_until_the_enablement_runbook(sim,
     assert {c["kind"]: c["managed"] for c in cluster.get(API_VERSION, KIND, NAME, namespace=namespace)["spec"][
         "components"]}["monitoring"] is False
     assert cluster.list("monitoring.coreos.com/v1", "ServiceMonitor", namespace=namespace)["items"] == []
-    prometheus = open_prometheus(context=CONTEXT)
+    prometheus = connect(cluster=cluster, context=CONTEXT)
     assert check_scraping(prometheus, NAME, namespace=namespace) == (
         f"Prometheus at {prometheus.url} has no target for Service {namespace}/{NAME}-quay-metrics")
     assert prometheus.query(f'quay_user_rows{{namespace="{namespace}"}}') == []
