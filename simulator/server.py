@@ -26,6 +26,7 @@ from simulator.controllers import Runner, build_controllers
 from simulator.controllers.base import Context
 from simulator.controllers.bucketclaims import BucketProvisioner
 from simulator.controllers.recording import EventRecorder
+from simulator.dataplane.processes import run_each
 from simulator.execution.runtime import PodRuntime
 from simulator.faults import FaultBook
 from simulator.kubeconfig import CONTEXT, TLSMaterial, generate_tls, new_token, write_kubeconfig
@@ -168,15 +169,20 @@ class Simulator:
             await self._runner.cleanup()
 
     def stop(self) -> None:
-        """Stop the controllers and serving, close every watch and remove the temporary kubeconfig."""
-        self.runner.stop()
-        self.faults.stop()
-        if self.data_plane is not None:
-            self.data_plane.stop()
+        """Stop the controllers and serving, close every watch and remove the temporary kubeconfig.
+
+        Every step runs even when one fails (the data plane's servers must go whatever happened before); the
+        first failure is raised at the end.
+        """
+        run_each([self.runner.stop, self.faults.stop, *([self.data_plane.stop] if self.data_plane else []),
+                  self._stop_serving, self.pods.stop, self._remove_tmp])
+
+    def _stop_serving(self) -> None:
         if self._loop is not None and self._thread is not None and self._thread.is_alive():
             self._loop.call_soon_threadsafe(self._loop.stop)
             self._thread.join(30)
-        self.pods.stop()
+
+    def _remove_tmp(self) -> None:
         if self._tmp is not None:
             self._tmp.cleanup()
             self._tmp = None

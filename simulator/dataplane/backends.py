@@ -12,7 +12,7 @@ from pathlib import Path
 from simulator.controllers.base import Context, Key, Watched
 from simulator.dataplane.directory import Address, ServiceDirectory
 from simulator.dataplane.postgres import PostgresServer
-from simulator.dataplane.processes import start_on_free_ports
+from simulator.dataplane.processes import StartGate, run_each, start_on_free_ports
 from simulator.dataplane.redis import RedisServer
 from simulator.dataplane.registries import (
     MANAGED_KEYS,
@@ -34,6 +34,7 @@ class ManagedBackends:
                  data_dir: Path | None = None) -> None:
         self.ctx, self.directory, self.redis, self.data_dir = ctx, directory, redis, data_dir
         self.databases: dict[Key, PostgresServer] = {}
+        self._gate = StartGate()
         self._created: dict[Key, str] = {}  # registry → digest of the DB_URI its database was created for
         self.watches = (Watched("apps/v1", "Deployment", registry_keys), Watched("v1", "Secret", registry_keys))
 
@@ -63,10 +64,15 @@ class ManagedBackends:
         credentials = database_credentials(uri)
         if credentials is None:
             return 1.0
-        server = self.databases.get(key)
-        if server is None:
-            root = self.data_dir / ns / name if self.data_dir is not None else None
-            server = self.databases[key] = start_on_free_ports(PostgresServer(data_dir=root))
+        with self._gate as open_:
+            if not open_:
+                return None  # the data plane is stopping: a server started now would outlive it
+            server = self.databases.get(key)
+            if server is None:
+                root = self.data_dir / ns / name if self.data_dir is not None else None
+                server = self.databases[key] = PostgresServer(data_dir=root)  # known before it runs: stop() sees it
+            if not server.running:
+                start_on_free_ports(server)
         digest = hashlib.sha256(uri.encode()).hexdigest()
         if self._created.get(key) != digest:
             database, user, password = credentials
@@ -86,5 +92,6 @@ class ManagedBackends:
             server.stop()
 
     def stop(self) -> None:
-        for key in list(self.databases):
-            self._remove_database(key)
+        """Start no more servers (waiting for a start in progress), then stop every one started."""
+        self._gate.close()
+        run_each([lambda key=key: self._remove_database(key) for key in list(self.databases)])

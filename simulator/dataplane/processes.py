@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import abc
 import atexit
+import contextlib
 import logging
 import os
 import shutil
@@ -15,8 +16,9 @@ import signal
 import socket
 import subprocess
 import tempfile
+import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any, ClassVar, Protocol, Self, TypeVar
 
@@ -27,6 +29,8 @@ log = logging.getLogger(__name__)
 LOOPBACK = "127.0.0.1"
 
 _stoppers: list[Callable[[], None]] = []
+_stoppers_lock = threading.Lock()
+_exiting = False
 
 
 class Startable(Protocol):
@@ -36,22 +40,68 @@ class Startable(Protocol):
 S = TypeVar("S", bound=Startable)
 
 
+def run_each(steps: Iterable[Callable[[], None]]) -> None:
+    """Call every step even when some fail; re-raise the first failure once the last step ran."""
+    failures: list[Exception] = []
+    for step in steps:
+        try:
+            step()
+        except Exception as e:  # the remaining steps still run: a failing stop must not leave a server behind
+            log.exception("stopping: %s failed", getattr(step, "__qualname__", step))
+            failures.append(e)
+    if failures:
+        raise failures[0]
+
+
 def _stop_all() -> None:
-    for stop in reversed(_stoppers):
-        stop()
+    """At exit: refuse new servers, then stop every registered one (a start in progress is waited for)."""
+    global _exiting
+    with _stoppers_lock:
+        _exiting = True
+        stops = list(reversed(_stoppers))
+    with contextlib.suppress(Exception):  # logged by run_each; nothing to report to at exit
+        run_each(stops)
 
 
 atexit.register(_stop_all)
 
 
 def register_stop(stop: Callable[[], None]) -> None:
-    """Run `stop` at interpreter exit unless `unregister_stop` removed it first."""
-    _stoppers.append(stop)
+    """Run `stop` at interpreter exit unless `unregister_stop` removed it first.
+
+    Raises ServerStartError once exit began: a controller thread still running then must not start a server
+    nothing would stop.
+    """
+    with _stoppers_lock:
+        if _exiting:
+            raise ServerStartError("the interpreter is exiting; not starting another server", component="dataplane")
+        _stoppers.append(stop)
 
 
 def unregister_stop(stop: Callable[[], None]) -> None:
-    if stop in _stoppers:
-        _stoppers.remove(stop)
+    with _stoppers_lock:
+        if stop in _stoppers:
+            _stoppers.remove(stop)
+
+
+class StartGate:
+    """Lets an owner's servers start until `close()`: `with gate as open_:` holds it while a server starts,
+    so `close()` waits for a start in progress and no start begins after it."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._closed = False
+
+    def __enter__(self) -> bool:
+        self._lock.acquire()
+        return not self._closed
+
+    def __exit__(self, *exc: object) -> None:
+        self._lock.release()
+
+    def close(self) -> None:
+        with self._lock:
+            self._closed = True
 
 
 def port_in_use(port: int) -> bool:
@@ -152,7 +202,9 @@ class LoopbackServer(abc.ABC):
     """One server process on 127.0.0.1, our child: `start()`, `stop()`, a context manager.
 
     Its files live under a temp dir (prefix `temp_prefix`) removed on stop, unless `data_dir` keeps them.
-    Subclasses launch in `_start()` (through `_spawn`) and reset their addresses in `_forget()`.
+    Subclasses launch in `_start()` (through `_spawn`) and reset their addresses in `_forget()`. `start()` and
+    `stop()` exclude each other: a stop from another thread (atexit, an owner's shutdown) waits for a start in
+    progress, then ends what it launched.
     """
 
     temp_prefix: ClassVar[str]
@@ -162,15 +214,17 @@ class LoopbackServer(abc.ABC):
         self._keep = data_dir is not None
         self._root = Path(data_dir) if data_dir is not None else None
         self._proc: subprocess.Popen[bytes] | None = None
+        self._lifecycle = threading.RLock()
 
     def start(self) -> Self:
         """Launch and wait until it serves; on any failure stop() runs before the error propagates."""
-        register_stop(self.stop)
-        try:
-            self._start()
-        except BaseException:
-            self.stop()
-            raise
+        with self._lifecycle:
+            register_stop(self.stop)  # first: refused at exit, before anything exists
+            try:
+                self._start()
+            except BaseException:
+                self.stop()
+                raise
         return self
 
     @abc.abstractmethod
@@ -205,16 +259,17 @@ class LoopbackServer(abc.ABC):
 
     def stop(self) -> None:
         """Stop the process and remove the temp dir (unless kept), even when ending the process fails."""
-        unregister_stop(self.stop)
-        try:
-            if self._proc is not None:
-                self._shutdown(self._proc)
-        finally:
-            self._proc = None
-            self._forget()
-            if self._root is not None and not self._keep:
-                shutil.rmtree(self._root, ignore_errors=True)
-                self._root = None
+        with self._lifecycle:
+            unregister_stop(self.stop)
+            try:
+                if self._proc is not None:
+                    self._shutdown(self._proc)
+            finally:
+                self._proc = None
+                self._forget()
+                if self._root is not None and not self._keep:
+                    shutil.rmtree(self._root, ignore_errors=True)
+                    self._root = None
 
     def __enter__(self) -> Self:
         return self.start()

@@ -11,7 +11,7 @@ import psycopg
 
 from simulator.controllers.base import Context, Key, Watched
 from simulator.dataplane.directory import Address, ServiceDirectory
-from simulator.dataplane.processes import LOOPBACK
+from simulator.dataplane.processes import LOOPBACK, StartGate, run_each
 from simulator.dataplane.quayapp import QuayAppServer
 from simulator.dataplane.registries import (
     final_config,
@@ -41,6 +41,7 @@ class QuayApps:
     def __init__(self, ctx: Context, directory: ServiceDirectory, *, storage_verify: bool | str = True) -> None:
         self.ctx, self.directory, self.storage_verify = ctx, directory, storage_verify
         self.apps: dict[Key, QuayApp] = {}
+        self._gate = StartGate()
         self.watches = (Watched("apps/v1", "Deployment", registry_keys),)
 
     def reconcile(self, key: Key) -> float | None:
@@ -68,12 +69,15 @@ class QuayApps:
         server = QuayAppServer(config, port=old.port if old else 0, metrics_port=old.metrics_port if old else 0,
                                tls_port=old.tls_port if old else 0, tls=tls, resolve=self._resolver(ns),
                                storage_verify=self.storage_verify, hostname=hostname)
-        try:
-            server.start()
-        except (OSError, ValueError, RuntimeError, psycopg.Error) as e:
-            log.warning("Quay for %s/%s not serving yet: %s: %s", ns, name, type(e).__name__, str(e)[:200])
-            self.apps[key] = QuayApp(server, None)
-            return RETRY
+        with self._gate as open_:
+            if not open_:
+                return None  # the data plane is stopping
+            self.apps[key] = QuayApp(server, None)  # known before it serves: stop() sees it
+            try:
+                server.start()
+            except (OSError, ValueError, RuntimeError, psycopg.Error) as e:
+                log.warning("Quay for %s/%s not serving yet: %s: %s", ns, name, type(e).__name__, str(e)[:200])
+                return RETRY
         self.apps[key] = QuayApp(server, source)
         self._register(ns, name, server)
         log.info("Quay for %s/%s serving on %s (config %s)", ns, name, server.url, config_secret)
@@ -122,5 +126,6 @@ class QuayApps:
         return None
 
     def stop(self) -> None:
-        for key in list(self.apps):
-            self._stop(key, forget=True)
+        """Start no more apps (waiting for a start in progress), then stop every one."""
+        self._gate.close()
+        run_each([lambda key=key: self._stop(key, forget=True) for key in list(self.apps)])

@@ -30,7 +30,7 @@ from simulator.dataplane.directory import Address, ServiceDirectory
 from simulator.dataplane.loop import LoopThread
 from simulator.dataplane.objectstore import REGION, SeaweedServer
 from simulator.dataplane.postgres import SERVER_USER, PostgresServer
-from simulator.dataplane.processes import LOOPBACK, start_on_free_ports
+from simulator.dataplane.processes import LOOPBACK, run_each, start_on_free_ports
 from simulator.dataplane.provisioner import SeaweedBuckets
 from simulator.dataplane.quayapps import QuayApps
 from simulator.dataplane.redis import RedisServer
@@ -112,27 +112,40 @@ class DataPlane:
 
     def stop(self) -> None:
         """Stop controllers, apps, router and servers; leaves no process and no temp dir behind, even when a
-        step fails (the servers and the temp dir go last, whatever happened before)."""
-        try:
-            if self.runner is not None:
-                self.runner.stop()
-            for part in (self.quay_apps, self.editors, self.backends):
-                if part is not None:
-                    part.stop()
-            if self.router is not None:
-                with contextlib.suppress(RuntimeError, TimeoutError):
-                    self.loop.run(self.router.stop(), timeout=10)
-            self.loop.stop()
-            if self.monitoring is not None:
-                self.monitoring.stop()
-            if self._sim is not None and self._bootstrap in self._sim.store.bootstrappers:
-                self._sim.store.bootstrappers.remove(self._bootstrap)
-        finally:
-            with ThreadPoolExecutor(3) as pool:
-                list(pool.map(lambda s: s.stop(), [s for s in (self.postgres, self.seaweed, self.redis) if s]))
-            if self._workdir is not None:
-                shutil.rmtree(self._workdir, ignore_errors=True)
-                self._workdir = None
+        step fails (every step runs; the first failure is raised at the end).
+
+        The controllers that start servers close their gates first: a reconcile still running (the runner's
+        join may time out) cannot start a server after this point, and one starting now is waited for.
+        """
+        first = (self.backends, self.quay_apps, self.runner, self.editors)  # the gates first; None: not started
+        run_each([
+            *[part.stop for part in first if part is not None],
+            *([self._stop_router] if self.router is not None else []),
+            self.loop.stop,
+            *([self.monitoring.stop] if self.monitoring is not None else []),
+            self._unhook_bootstrap,
+            self._stop_servers,
+            self._remove_workdir,
+        ])
+
+    def _stop_router(self) -> None:
+        with contextlib.suppress(RuntimeError, TimeoutError):
+            self.loop.run(self.router.stop(), timeout=10)
+
+    def _unhook_bootstrap(self) -> None:
+        if self._sim is not None and self._bootstrap in self._sim.store.bootstrappers:
+            self._sim.store.bootstrappers.remove(self._bootstrap)
+
+    def _stop_servers(self) -> None:
+        servers = [s for s in (self.postgres, self.seaweed, self.redis) if s is not None]
+        with ThreadPoolExecutor(len(servers)) as pool:
+            futures = [pool.submit(s.stop) for s in servers]
+        run_each([f.result for f in futures])
+
+    def _remove_workdir(self) -> None:
+        if self._workdir is not None:
+            shutil.rmtree(self._workdir, ignore_errors=True)
+            self._workdir = None
 
     # ---- where things are -----------------------------------------------------------------------
 
