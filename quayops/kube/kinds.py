@@ -35,6 +35,28 @@ OPTIONAL_APIS: Mapping[str, frozenset[str]] = MappingProxyType({
 
 
 @dataclass(frozen=True)
+class Subresource:
+    """What discovery says of `<plural>/<name>`: its verbs, and the kind it takes when not the parent's."""
+
+    verbs: tuple[str, ...]
+    kind: str | None = None
+    group: str | None = None
+    version: str | None = None
+
+
+# As kube-apiserver lists them in its APIResourceLists.
+SUBRESOURCES: Mapping[str, Subresource] = MappingProxyType({
+    "status": Subresource(("get", "patch", "update")),
+    "scale": Subresource(("get", "patch", "update"), kind="Scale", group="autoscaling", version="v1"),
+    "log": Subresource(("get",)),
+    "finalize": Subresource(("update",)),
+    "exec": Subresource(("create", "get"), kind="PodExecOptions"),
+    "attach": Subresource(("create", "get"), kind="PodAttachOptions"),
+    "portforward": Subresource(("create", "get"), kind="PodPortForwardOptions"),
+})
+
+
+@dataclass(frozen=True)
 class Kind:
     """One served kind at one version. `crd` holds the CRD's version schema when it is a custom resource."""
 
@@ -92,7 +114,8 @@ KINDS: tuple[Kind, ...] = (
     _core("Namespace", "namespaces", False, subresources=("status", "finalize"), short_names=("ns",),
           verbs=("create", "delete", "get", "list", "patch", "update", "watch")),
     _core("Node", "nodes", False, subresources=_ST, short_names=("no",)),
-    _core("Pod", "pods", subresources=("status", "log"), short_names=("po",), categories=("all",)),
+    _core("Pod", "pods", subresources=("attach", "exec", "log", "portforward", "status"), short_names=("po",),
+          categories=("all",)),
     _core("Service", "services", subresources=_ST, short_names=("svc",), categories=("all",),
           verbs=("create", "delete", "deletecollection", "get", "list", "patch", "update", "watch")),
     _core("Endpoints", "endpoints", short_names=("ep",)),

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from quayops.kube.kinds import Kind
+from quayops.kube.kinds import SUBRESOURCES, Kind, Subresource
 from simulator.store.resources import Resources
 
 SERVER_VERSION = {"major": "1", "minor": "36", "emulationMajor": "1", "emulationMinor": "36",
@@ -16,8 +16,6 @@ SERVER_VERSION = {"major": "1", "minor": "36", "emulationMajor": "1", "emulation
                   "goVersion": "go1.26.2", "compiler": "gc", "platform": "linux/amd64"}
 # Preferred version per group when several are served (autoscaling/v2 over v1, as upstream).
 _PREFERRED = {"autoscaling": "v2"}
-_SUBRESOURCE_VERBS = {"status": ["get", "patch", "update"], "scale": ["get", "patch", "update"],
-                      "log": ["get"], "finalize": ["update"]}
 
 
 def groups(resources: Resources) -> list[tuple[str, list[str]]]:
@@ -68,6 +66,14 @@ def _resource_entry(k: Kind) -> dict[str, Any]:
     return entry
 
 
+def _subresource_entry(k: Kind, name: str, sub: Subresource) -> dict[str, Any]:
+    entry: dict[str, Any] = {"name": f"{k.plural}/{name}", "singularName": "", "namespaced": k.namespaced,
+                             "kind": sub.kind or k.kind, "verbs": list(sub.verbs)}
+    if sub.group is not None:
+        entry.update(group=sub.group, version=sub.version)
+    return entry
+
+
 def resource_list(resources: Resources, group: str, version: str) -> dict[str, Any] | None:
     kinds = [k for k in resources if k.group == group and k.version == version]
     if not kinds:
@@ -75,12 +81,7 @@ def resource_list(resources: Resources, group: str, version: str) -> dict[str, A
     entries = []
     for k in sorted(kinds, key=lambda k: k.plural):
         entries.append(_resource_entry(k))
-        for sub in k.subresources:
-            sub_entry: dict[str, Any] = {"name": f"{k.plural}/{sub}", "singularName": "",
-                                         "namespaced": k.namespaced, "kind": k.kind,
-                                         "verbs": _SUBRESOURCE_VERBS.get(sub, ["get"])}
-            if sub == "scale":
-                sub_entry.update(group="autoscaling", version="v1", kind="Scale")
-            entries.append(sub_entry)
+        entries += [_subresource_entry(k, sub, SUBRESOURCES.get(sub, Subresource(("get",))))
+                    for sub in sorted(k.subresources)]
     return {"kind": "APIResourceList", "apiVersion": "v1", "groupVersion": kinds[0].api_version,
             "resources": entries}
