@@ -29,6 +29,7 @@ INITIALIZE_SCOPE = "org:admin repo:admin repo:create repo:read repo:write super:
 ROLE_ACTIONS = {"read": {"pull"}, "write": {"pull", "push"}, "admin": {"pull", "push", "*"}}
 TOKEN_LIFETIME_S = 10 * 365 * 24 * 3600
 UPLOADED_BLOB_LIFETIME_S = 24 * 3600
+TAG_ATTEMPTS = 5  # set_tag: rounds against parallel pushes of the same tag
 
 
 class DataModelError(Exception):
@@ -222,17 +223,20 @@ async def get_repository(conn: Conn, namespace: str, name: str) -> Row | None:
 
 
 async def create_repository(conn: Conn, namespace: Row, name: str, *, visibility: str, description: str = "",
-                            kind: str = "image") -> Row:
+                            kind: str = "image", exist_ok: bool = False) -> Row:
+    """A new repository; one that exists (created meanwhile by a parallel push too) is returned with
+    `exist_ok`, else refused with Quay's message."""
     if not VALID_REPOSITORY.match(name) or len(name) > 255:
         raise DataModelError("Invalid repository name")
     if visibility not in ("public", "private"):
         raise DataModelError(f"Invalid visibility {visibility!r}")
-    if await get_repository(conn, namespace["username"], name) is not None:
-        raise DataModelError("Repository already exists")
-    await conn.execute(
+    cur = await conn.execute(
         "INSERT INTO repository (namespace_user_id, name, visibility_id, description, kind_id) "
-        "SELECT %s, %s, v.id, %s, k.id FROM visibility v, repositorykind k WHERE v.name = %s AND k.name = %s",
+        "SELECT %s, %s, v.id, %s, k.id FROM visibility v, repositorykind k WHERE v.name = %s AND k.name = %s "
+        "ON CONFLICT (namespace_user_id, name) DO NOTHING RETURNING id",
         (namespace["id"], name, description, visibility, kind))
+    if await cur.fetchone() is None and not exist_ok:
+        raise DataModelError("Repository already exists")
     return await get_repository(conn, namespace["username"], name)
 
 
@@ -384,10 +388,14 @@ async def store_manifest(conn: Conn, repo: Row, *, digest: str, media_type: str,
         return existing
     cur = await conn.execute(
         "INSERT INTO manifest (repository_id, digest, media_type_id, manifest_bytes, config_media_type, "
-        "layers_compressed_size) SELECT %s, %s, id, %s, %s, %s FROM mediatype WHERE name = %s RETURNING id",
+        "layers_compressed_size) SELECT %s, %s, id, %s, %s, %s FROM mediatype WHERE name = %s "
+        "ON CONFLICT (repository_id, digest) DO NOTHING RETURNING id",
         (repo["id"], digest, raw.decode("utf-8"), config_media_type,
          sum(int(b["image_size"] or 0) for b in blobs), media_type))
-    manifest_id = (await cur.fetchone())["id"]
+    inserted = await cur.fetchone()
+    if inserted is None:  # a parallel push stored the same digest first
+        return await get_manifest(conn, repo, digest)
+    manifest_id = inserted["id"]
     for blob in blobs:
         await conn.execute("INSERT INTO manifestblob (repository_id, manifest_id, blob_id) VALUES (%s, %s, %s) "
                            "ON CONFLICT DO NOTHING", (repo["id"], manifest_id, blob["id"]))
@@ -398,13 +406,22 @@ async def store_manifest(conn: Conn, repo: Row, *, digest: str, media_type: str,
 
 
 async def set_tag(conn: Conn, repo: Row, name: str, manifest: Row) -> None:
-    """Point tag `name` at the manifest: end the live tag row and start a new one, as Quay's oci.tag does."""
-    now_ms = int(time.time() * 1000)
-    await conn.execute("UPDATE tag SET lifetime_end_ms = %s WHERE repository_id = %s AND name = %s "
-                       "AND lifetime_end_ms IS NULL", (now_ms, repo["id"], name))
-    await conn.execute(
-        "INSERT INTO tag (name, repository_id, manifest_id, lifetime_start_ms, tag_kind_id) "
-        "SELECT %s, %s, %s, %s, id FROM tagkind WHERE name = 'tag'", (name, repo["id"], manifest["id"], now_ms))
+    """Point tag `name` at the manifest: end the live tag row and start a new one, as Quay's oci.tag does.
+
+    A parallel push of the same tag may add its live row in between: then that one is ended too (last wins).
+    """
+    for _ in range(TAG_ATTEMPTS):
+        now_ms = int(time.time() * 1000)
+        await conn.execute("UPDATE tag SET lifetime_end_ms = %s WHERE repository_id = %s AND name = %s "
+                           "AND lifetime_end_ms IS NULL", (now_ms, repo["id"], name))
+        cur = await conn.execute(
+            "INSERT INTO tag (name, repository_id, manifest_id, lifetime_start_ms, tag_kind_id) "
+            "SELECT %s, %s, %s, %s, id FROM tagkind WHERE name = 'tag' "
+            "ON CONFLICT (repository_id, name) WHERE lifetime_end_ms IS NULL DO NOTHING RETURNING id",
+            (name, repo["id"], manifest["id"], now_ms))
+        if await cur.fetchone() is not None:
+            return
+    raise DataModelError(f"Tag {name} kept changing under parallel pushes; push it again")
 
 
 async def list_tags(conn: Conn, repo: Row) -> list[str]:

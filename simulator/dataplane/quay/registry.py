@@ -149,7 +149,7 @@ async def _repository(request: web.Request, conn: Any, *, push: bool) -> dict[st
     if not model.VALID_REPOSITORY.match(name) or not await model.can_create_repository(conn, identity, namespace):
         raise Reply(registry_error("NAME_INVALID", 400, detail={"repository": full}))
     visibility = "private" if context(request).settings.create_private_repo_on_push else "public"
-    return await model.create_repository(conn, namespace, name, visibility=visibility)
+    return await model.create_repository(conn, namespace, name, visibility=visibility, exist_ok=True)
 
 
 def _check_digest(digest: str | None) -> str:
