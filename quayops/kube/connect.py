@@ -16,9 +16,9 @@ def connect(target: str | None = None, *, kubeconfig: str | os.PathLike | None =
         if target == "in-cluster":
             config.load_incluster_config()
             return client.ApiClient()
-        return config.new_client_from_config(
-            config_file=str(kubeconfig) if kubeconfig else None, context=target or None
-        )
+        # KUBECONFIG is read now, not when the kubernetes package was imported (it may have changed since)
+        path = str(kubeconfig) if kubeconfig else os.environ.get("KUBECONFIG") or None
+        return config.new_client_from_config(config_file=path, context=target or None)
     except (config.ConfigException, OSError, TypeError) as e:
         where = f"context {target!r}" if target else "the current context"
         raise ClusterError(
