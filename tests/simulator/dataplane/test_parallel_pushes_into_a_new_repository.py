@@ -7,6 +7,7 @@ import hashlib
 import json
 import threading
 from concurrent.futures import ThreadPoolExecutor
+from functools import partial
 
 import requests
 
@@ -48,7 +49,7 @@ def test_parallel_pushes_create_the_repository_blobs_manifests_and_tags_once(adm
                              auth=(r.admin, r.admin_password), timeout=10).json()["token"]
         start = threading.Barrier(IMAGES)
         with ThreadPoolExecutor(IMAGES) as pool:
-            results = list(pool.map(lambda i: _push_image(r, repository, token, start, i), range(IMAGES)))
+            results = list(pool.map(partial(_push_image, r, repository, token, start), range(IMAGES)))
         assert results == [[201] * 5] * IMAGES
         tags = requests.get(f"{r.app.url}/v2/{repository}/tags/list", timeout=10,
                             headers={"Authorization": f"Bearer {token}"}).json()["tags"]
