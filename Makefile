@@ -25,8 +25,13 @@ system-packages:
 rehearse: env
 	$(BIN)/python scripts/rehearse.py --out out
 
+# End-to-end modules each start their own simulator stack with real servers in-process: each runs in a
+# process of its own, so no module inherits another's environment, clock or servers.
 test: env
-	$(BIN)/python -m pytest -q tests
+	@status=0; \
+	$(BIN)/python -m pytest -q tests --ignore=tests/e2e || status=1; \
+	for module in tests/e2e/test_*.py; do $(BIN)/python -m pytest -q $$module || status=1; done; \
+	exit $$status
 
 clean:
 	rm -rf out .pytest_cache
