@@ -263,15 +263,7 @@ class Router:
                         "Forwarded": f"for={peer};host={request.host};proto={scheme}"})
         assert self._client is not None
         try:
-            async with self._client.request(request.method, url, headers=headers, allow_redirects=False,
-                                            data=request.content if request.body_exists else None) as upstream:
-                response = web.StreamResponse(status=upstream.status, reason=upstream.reason, headers=CIMultiDict(
-                    (k, v) for k, v in upstream.headers.items() if k.lower() not in HOP_BY_HOP))
-                await response.prepare(request)
-                async for chunk in upstream.content.iter_any():
-                    await response.write(chunk)
-                await response.write_eof()
-                return response
+            return await relay(self._client, request, url, headers)
         except (aiohttp.ClientConnectionError, TimeoutError):
             return _unavailable()
 
@@ -321,3 +313,16 @@ async def _splice(conn: socket.socket, backend: Address) -> None:
     finally:
         for writer in (up_writer, down_writer):
             writer.close()
+
+
+async def relay(client: aiohttp.ClientSession, request: web.Request, url: str, headers) -> web.StreamResponse:
+    """Send `request` on to `url` and stream the answer back, minus hop-by-hop headers (an HTTP proxy hop)."""
+    async with client.request(request.method, url, headers=headers, allow_redirects=False,
+                              data=request.content if request.body_exists else None) as upstream:
+        response = web.StreamResponse(status=upstream.status, reason=upstream.reason, headers=CIMultiDict(
+            (k, v) for k, v in upstream.headers.items() if k.lower() not in HOP_BY_HOP))
+        await response.prepare(request)
+        async for chunk in upstream.content.iter_any():
+            await response.write(chunk)
+        await response.write_eof()
+        return response

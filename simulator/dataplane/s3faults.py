@@ -14,7 +14,7 @@ from multidict import CIMultiDict
 
 from simulator.dataplane.directory import Address
 from simulator.dataplane.processes import LOOPBACK
-from simulator.dataplane.router import CHUNK, HOP_BY_HOP
+from simulator.dataplane.router import CHUNK, HOP_BY_HOP, relay
 
 # S3's own codes and texts for the failures clients retry (AWS S3 API reference, "Error responses")
 S3_ERRORS = {500: ("InternalError", "We encountered an internal error. Please try again."),
@@ -81,12 +81,4 @@ class S3FaultProxy:
         headers = CIMultiDict((k, v) for k, v in request.headers.items() if k.lower() not in HOP_BY_HOP)
         assert self._client is not None
         url = f"http://{self.upstream}{request.rel_url}"
-        async with self._client.request(request.method, url, headers=headers, allow_redirects=False,
-                                        data=request.content if request.body_exists else None) as upstream:
-            response = web.StreamResponse(status=upstream.status, reason=upstream.reason, headers=CIMultiDict(
-                (k, v) for k, v in upstream.headers.items() if k.lower() not in HOP_BY_HOP))
-            await response.prepare(request)
-            async for chunk in upstream.content.iter_any():
-                await response.write(chunk)
-            await response.write_eof()
-            return response
+        return await relay(self._client, request, url, headers)
